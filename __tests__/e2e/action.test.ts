@@ -1,0 +1,177 @@
+// The bundled dist/index.js, run as the runner runs it, against the simulators
+// and a real git repository: what a user sees in the outputs, the job summary
+// and the JSON report.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AIRFLOW_PASSWORD, DAGSTER_TOKEN, LOCATION, OTHER_LOCATION, startScenario, type Scenario, type ScenarioOptions } from '../../sim/scenario.js';
+import { runAction, type ActionRun } from '../support/run-action.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+(addFormats as unknown as (a: Ajv2020) => void)(ajv);
+const validateReport = ajv.compile(JSON.parse(readFileSync(path.join(root, 'schema/report.schema.json'), 'utf8')) as object);
+
+let scenario: Scenario | undefined;
+afterEach(async () => {
+  await scenario?.close();
+  scenario = undefined;
+});
+
+async function world(options: ScenarioOptions = {}): Promise<Scenario> {
+  scenario = await startScenario({ parseDelayMs: 300, reloadMs: 100, ...options });
+  return scenario;
+}
+
+function act(s: Scenario, inputs: Record<string, string> = {}, extra: { debug?: boolean; eventName?: string; payload?: unknown } = {}): Promise<ActionRun> {
+  return runAction({
+    inputs: { ...s.inputs, 'poll-interval': '50ms', 'airflow-timeout': '20s', 'reload-timeout': '20s', ...inputs },
+    eventName: extra.eventName ?? 'push',
+    payload: extra.payload ?? s.payload,
+    workspace: s.repo.dir,
+    sha: s.head,
+    debug: extra.debug,
+  });
+}
+
+function expectValidReport(run: ActionRun): void {
+  expect(run.report, run.stdout + run.stderr).toBeDefined();
+  expect(validateReport(run.report), JSON.stringify(validateReport.errors)).toBe(true);
+}
+
+describe.each([
+  ['Airflow 3 and Dagster+', { apiVersion: 'v2', dagster: 'dagster-plus' }],
+  ['Airflow 2 and self-hosted Dagster', { apiVersion: 'v1', dagster: 'self-hosted' }],
+] as const)('a push with %s', (_, options) => {
+  it('waits for Airflow to parse the push, then reloads exactly the affected location', async () => {
+    const s = await world(options);
+    s.publishHead();
+    const run = await act(s);
+
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.outputs.result).toBe('synced');
+    expect(JSON.parse(run.outputs['affected-locations']!)).toEqual([LOCATION]);
+    expect(JSON.parse(run.outputs['reloaded-locations']!)).toEqual([LOCATION]);
+    const changed = JSON.parse(run.outputs['changed-dags']!) as { dagId: string; kind: string }[];
+    expect(Object.fromEntries(changed.map((dag) => [dag.dagId, dag.kind]))).toEqual({
+      new_reporting: 'added',
+      legacy_export: 'removed',
+      orders_etl: 'modified',
+      customers_sync: 'unchanged',
+    });
+    expect(s.dagster.location(LOCATION).reloads).toBe(1);
+    expect(s.dagster.location(OTHER_LOCATION).reloads).toBe(0);
+    expect(s.dagster.location('analytics').reloads).toBe(0);
+    expect(s.dagster.location(LOCATION).dags).toEqual({ prod: ['customers_sync', 'new_reporting', 'orders_etl'] });
+
+    expect(run.summary).toMatch(/^## ✅ Reloaded 1 code location/);
+    expect(run.summary).toContain('+`validate`');
+    expectValidReport(run);
+    const orders = run.report!.changes.dags.find((dag) => dag.dagId === 'orders_etl')!;
+    expect(orders.after).toEqual({
+      tasks: ['extract', 'load', 'transform', 'validate'],
+      edges: [['extract', 'validate'], ['transform', 'load'], ['validate', 'transform']],
+    });
+  });
+});
+
+describe('end to end', () => {
+  it('reloads nothing when run a second time on the same push (in-sync)', async () => {
+    const s = await world();
+    s.publishHead({ delayMs: 0 });
+    const first = await act(s);
+    expect(first.outputs.result, first.stdout).toBe('synced');
+    const second = await act(s);
+    expect(second.exitCode, second.stdout).toBe(0);
+    expect(second.outputs.result).toBe('in-sync');
+    expect(second.outputs['reloaded-locations']).toBe('[]');
+    expect(s.dagster.location(LOCATION).reloads).toBe(1);
+    expect(second.summary).toMatch(/^## ✅ Dagster is in sync with Airflow/);
+  });
+
+  it('plans without reloading in a dry run', async () => {
+    const s = await world();
+    s.publishHead({ delayMs: 0 });
+    const run = await act(s, { 'dry-run': 'true' });
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.outputs.result).toBe('planned');
+    expect(JSON.parse(run.outputs['affected-locations']!)).toEqual([LOCATION]);
+    expect(s.dagster.location(LOCATION).reloads).toBe(0);
+    expect(run.summary).toContain('📝 would reload');
+  });
+
+  it('reads and reports the changes with no Airflow or Dagster inputs at all (a fork pull request)', async () => {
+    const s = await world();
+    const run = await runAction({
+      inputs: { 'dry-run': 'true', 'dags-folder': 'dags' },
+      eventName: 'push',
+      payload: s.payload,
+      workspace: s.repo.dir,
+      sha: s.head,
+    });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.outputs.result).toBe('planned');
+    expect(JSON.parse(run.outputs['changed-dags']!)).toHaveLength(4);
+    expect(s.airflow.requests).toHaveLength(0);
+    expect(s.dagster.operations).toHaveLength(0);
+  });
+
+  it('does not reload when Airflow never parses the push, and says what it still disagrees on', async () => {
+    const s = await world();
+    s.publishHead({ never: true });
+    const run = await act(s, { 'airflow-timeout': '1500ms' });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs.result).toBe('failed');
+    expect(s.dagster.location(LOCATION).reloads).toBe(0);
+    expect(run.summary).toContain('did not show the push within airflow-timeout');
+    expect(run.summary).toContain('new_reporting');
+    expectValidReport(run);
+  });
+
+  it('fails with the load error when the reloaded location cannot load', async () => {
+    const s = await world({ reload: 'load-error' });
+    s.publishHead({ delayMs: 0 });
+    const run = await act(s);
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs.result).toBe('failed');
+    expect(run.summary).toContain('❌ failed to load');
+    expectValidReport(run);
+  });
+
+  it('refuses bad inputs before sending anything, and still writes the summary and report', async () => {
+    const s = await world();
+    const run = await act(s, { 'dagster-cloud-api-token': '' });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs.result).toBe('failed');
+    expect(run.summary).toContain('no Dagster+ API token');
+    expect(run.stdout).toMatch(/::error.*dagster-cloud-api-token/);
+    expect(s.airflow.requests).toHaveLength(0);
+    expect(s.dagster.operations).toHaveLength(0);
+    expectValidReport(run);
+  });
+
+  it('names an unknown code location', async () => {
+    const s = await world();
+    s.publishHead({ delayMs: 0 });
+    const run = await act(s, { 'code-locations': 'airlift_prd' });
+    expect(run.exitCode).toBe(1);
+    expect(run.summary).toContain('Dagster has no code location named "airlift\\_prd"');
+    expect(s.dagster.location(LOCATION).reloads).toBe(0);
+  });
+
+  it('never writes a secret anywhere, even in debug mode', async () => {
+    const s = await world();
+    s.publishHead({ delayMs: 0 });
+    const run = await act(s, {}, { debug: true });
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.stdout).toContain('::debug::');
+    const written = [run.stdout, run.stderr, run.summary, JSON.stringify(run.outputs), JSON.stringify(run.report)].join('\n');
+    for (const secret of [DAGSTER_TOKEN, AIRFLOW_PASSWORD, Buffer.from(`admin:${AIRFLOW_PASSWORD}`).toString('base64')]) {
+      // The runner is told to mask it (::add-mask::) and nothing else ever prints it.
+      expect(written.split(secret).length - 1, `secret found: ${secret.slice(0, 4)}…`).toBe(written.includes(`::add-mask::${secret}`) ? 1 : 0);
+    }
+  });
+});

@@ -1,0 +1,95 @@
+// Runs the bundled dist/index.js as the GitHub runner does: INPUT_* variables,
+// GITHUB_EVENT_PATH, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunReport } from '../../src/outcome.js';
+
+export const BUNDLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/index.js');
+
+export interface ActionRun {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly outputs: Record<string, string>;
+  readonly summary: string;
+  readonly report?: RunReport;
+  readonly elapsedMs: number;
+}
+
+export interface ActionOptions {
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly eventName: string;
+  readonly payload: unknown;
+  readonly workspace: string;
+  readonly sha?: string;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly debug?: boolean;
+}
+
+export async function runAction(options: ActionOptions): Promise<ActionRun> {
+  const runner = mkdtempSync(path.join(os.tmpdir(), 'airlift-runner-'));
+  const files = {
+    event: path.join(runner, 'event.json'),
+    output: path.join(runner, 'output'),
+    summary: path.join(runner, 'summary.md'),
+  };
+  writeFileSync(files.event, JSON.stringify(options.payload));
+  writeFileSync(files.output, '');
+  writeFileSync(files.summary, '');
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? runner,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_EVENT_NAME: options.eventName,
+    GITHUB_EVENT_PATH: files.event,
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_WORKSPACE: options.workspace,
+    GITHUB_REPOSITORY: 'acme/airflow-dags',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_API_URL: 'http://127.0.0.1:9',
+    GITHUB_SHA: options.sha ?? '',
+    GITHUB_RUN_ID: '42',
+    GITHUB_ACTION: 'airlift-sync',
+    RUNNER_TEMP: runner,
+    ...(options.debug ? { RUNNER_DEBUG: '1', ACTIONS_STEP_DEBUG: 'true' } : {}),
+    ...options.env,
+  };
+  for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+
+  const started = Date.now();
+  const child = spawn(process.execPath, [BUNDLE], { env, cwd: options.workspace });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+  const outputs = parseOutputFile(readFileSync(files.output, 'utf8'));
+  const reportPath = outputs['report-path'];
+  return {
+    exitCode,
+    stdout,
+    stderr,
+    outputs,
+    summary: readFileSync(files.summary, 'utf8'),
+    report: reportPath && existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as RunReport) : undefined,
+    elapsedMs: Date.now() - started,
+  };
+}
+
+/** Reads the `name<<delimiter ... delimiter` blocks @actions/core writes to GITHUB_OUTPUT. */
+export function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<=]+)<<(.+)$/.exec(lines[i]!);
+    if (!match) continue;
+    const value: string[] = [];
+    for (i++; i < lines.length && lines[i] !== match[2]; i++) value.push(lines[i]!);
+    outputs[match[1]!] = value.join('\n');
+  }
+  return outputs;
+}

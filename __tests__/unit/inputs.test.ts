@@ -1,0 +1,168 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseDuration, readConfig, type InputSource } from '../../src/inputs.js';
+import { ActionError } from '../../src/model.js';
+
+let workspace: string;
+beforeAll(() => {
+  workspace = mkdtempSync(path.join(os.tmpdir(), 'airlift-inputs-'));
+  mkdirSync(path.join(workspace, 'dags'));
+  mkdirSync(path.join(workspace, 'team_a'));
+});
+
+function source(inputs: Record<string, string>, env: Record<string, string> = {}): InputSource & { masked: string[] } {
+  const masked: string[] = [];
+  return { input: (name) => inputs[name] ?? '', env, mask: (secret) => masked.push(secret), workspace, masked };
+}
+
+const dagsterPlus = { 'dagster-cloud-organization': 'hooli', 'dagster-cloud-api-token': 'user:tok3n' };
+
+function failure(inputs: Record<string, string>, env: Record<string, string> = {}): ActionError {
+  try {
+    readConfig(source(inputs, env));
+  } catch (error) {
+    if (error instanceof ActionError) return error;
+    throw error;
+  }
+  throw new Error('readConfig accepted the inputs');
+}
+
+describe('readConfig', () => {
+  it('builds the Dagster+ endpoint from organization, deployment and region, and masks the token', () => {
+    const inputs = source({ ...dagsterPlus, 'dagster-cloud-deployment': 'feature-branch-12', 'dagster-cloud-region': 'eu' });
+    const config = readConfig(inputs);
+    expect(config.dagster).toMatchObject({ kind: 'dagster-plus' });
+    expect(config.dagster!.endpoint.href).toBe('https://hooli.eu.dagster.cloud/feature-branch-12/graphql');
+    expect(config.dagster!.headers['Dagster-Cloud-Api-Token']).toBe('user:tok3n');
+    expect(inputs.masked).toContain('user:tok3n');
+  });
+
+  it('takes the Dagster+ token from DAGSTER_CLOUD_API_TOKEN when the input is empty', () => {
+    const config = readConfig(source({ 'dagster-cloud-organization': 'hooli' }, { DAGSTER_CLOUD_API_TOKEN: 'from-env' }));
+    expect(config.dagster!.headers['Dagster-Cloud-Api-Token']).toBe('from-env');
+    expect(config.dagster!.endpoint.href).toBe('https://hooli.dagster.cloud/prod/graphql');
+  });
+
+  it('serves self-hosted GraphQL under dagster-url and masks custom header values', () => {
+    const inputs = source({ 'dagster-url': 'https://dagster.internal/prefix', 'dagster-headers': 'X-Api-Key: s3cret\nCookie: session=abc' });
+    const config = readConfig(inputs);
+    expect(config.dagster!.endpoint.href).toBe('https://dagster.internal/prefix/graphql');
+    expect(config.dagster!.headers).toEqual({ 'X-Api-Key': 's3cret', Cookie: 'session=abc' });
+    expect(inputs.masked).toEqual(expect.arrayContaining(['s3cret', 'session=abc']));
+  });
+
+  it('masks the Airflow password and the basic-auth header derived from it', () => {
+    const inputs = source({ ...dagsterPlus, 'airflow-url': 'https://airflow.example.com', 'airflow-username': 'admin', 'airflow-password': 'pw' });
+    readConfig(inputs);
+    expect(inputs.masked).toEqual(expect.arrayContaining(['pw', Buffer.from('admin:pw').toString('base64')]));
+  });
+
+  it.each([
+    [{ ...dagsterPlus, 'dagster-url': 'https://d.example.com' }, 'dagster-url', /Both dagster-url and dagster-cloud-organization/],
+    [{}, 'dagster-url', /No Dagster deployment/],
+    [{ 'dagster-cloud-organization': 'hooli' }, 'dagster-cloud-api-token', /no Dagster\+ API token/],
+    [{ 'dagster-url': 'not a url' }, 'dagster-url', /is not a URL/],
+    [{ 'dagster-url': 'ftp://d.example.com' }, 'dagster-url', /ftp:/],
+    [{ 'dagster-url': 'http://dagster.example.com', 'dagster-headers': 'X-Api-Key: k' }, 'dagster-url', /plain http/],
+    [{ 'dagster-url': 'https://user:pw@d.example.com' }, 'dagster-url', /credentials in it/],
+    [{ 'dagster-url': 'https://d.example.com', 'dagster-headers': 'no colon here' }, 'dagster-headers', /line 1 is not a header/],
+    [{ ...dagsterPlus, 'airflow-url': 'https://a.example.com', 'airflow-token': 't', 'airflow-password': 'p', 'airflow-username': 'u' }, 'airflow-token', /Both/],
+    [{ ...dagsterPlus, 'airflow-url': 'https://a.example.com', 'airflow-username': 'u' }, 'airflow-username/airflow-password', /half/],
+    [{ ...dagsterPlus, 'airflow-token': 't' }, 'airflow-url', /airflow-url is empty/],
+    [{ ...dagsterPlus, 'dags-folder': 'missing_folder' }, 'dags-folder', /does not exist/],
+    [{ ...dagsterPlus, 'dags-folder': '../elsewhere' }, 'dags-folder', /outside the repository/],
+    [{ ...dagsterPlus, 'dry-run': 'maybe' }, 'dry-run', /not a boolean/],
+    [{ ...dagsterPlus, 'airflow-timeout': 'soon' }, 'airflow-timeout', /not a duration/],
+    [{ ...dagsterPlus, 'airflow-url': 'https://a.example.com', 'airflow-api-version': 'v3' }, 'airflow-api-version', /not one of/],
+  ])('rejects bad inputs before any request, naming the input (%#)', (inputs, input, message) => {
+    const error = failure(inputs);
+    expect(error.input).toBe(input);
+    expect(error.message).toMatch(message);
+    expect(error.fix.length).toBeGreaterThan(10);
+  });
+
+  it('allows plain http to loopback, and elsewhere only with allow-insecure-http', () => {
+    expect(readConfig(source({ 'dagster-url': 'http://127.0.0.1:3000', 'dagster-headers': 'X-Api-Key: k' })).dagster!.endpoint.href).toBe('http://127.0.0.1:3000/graphql');
+    const config = readConfig(source({ 'dagster-url': 'http://dagster.svc', 'dagster-headers': 'X-Api-Key: k', 'allow-insecure-http': 'true' }));
+    expect(config.dagster!.endpoint.protocol).toBe('http:');
+  });
+
+  it('works without Airflow or Dagster inputs in a dry run (a pull request from a fork)', () => {
+    const config = readConfig(source({ 'dry-run': 'true' }));
+    expect(config).toMatchObject({ dryRun: true, dagster: undefined, instances: [{ name: undefined, dagsFolders: ['dags'] }] });
+  });
+
+  it('parses durations with and without units', () => {
+    expect([parseDuration('600'), parseDuration('90s'), parseDuration('10m'), parseDuration('1h'), parseDuration('x')]).toEqual([600_000, 90_000, 600_000, 3_600_000, undefined]);
+  });
+});
+
+describe('the config file', () => {
+  function withConfig(text: string, inputs: Record<string, string> = {}, env: Record<string, string> = {}) {
+    const file = `config-${Math.random().toString(36).slice(2)}.yml`;
+    writeFileSync(path.join(workspace, file), text);
+    return source({ ...dagsterPlus, config: file, ...inputs }, env);
+  }
+
+  it('reads several instances with credentials from environment variables', () => {
+    const inputs = withConfig(
+      [
+        'instances:',
+        '  - name: warehouse',
+        '    url: https://airflow-wh.example.com',
+        '    dags-folder: dags',
+        '    code-locations: [airlift_wh]',
+        '    auth: { username-env: WH_USER, password-env: WH_PASSWORD }',
+        '  - name: team_a',
+        '    url: https://team-a.astronomer.run/d1',
+        '    api-version: v2',
+        '    ignore-syntax: glob',
+        '    dags-folder: [team_a]',
+        '    auth: { token-env: TEAM_A_TOKEN }',
+      ].join('\n'),
+      {},
+      { WH_USER: 'svc', WH_PASSWORD: 'pw1', TEAM_A_TOKEN: 'astro-token' },
+    );
+    const config = readConfig(inputs);
+    expect(config.instances.map((i) => [i.name, i.airflow?.auth.kind, i.dagsFolders, i.codeLocations])).toEqual([
+      ['warehouse', 'password', ['dags'], ['airlift_wh']],
+      ['team_a', 'bearer', ['team_a'], []],
+    ]);
+    expect(inputs.masked).toEqual(expect.arrayContaining(['pw1', 'astro-token']));
+  });
+
+  it('names the line of an unknown key', () => {
+    const error = (() => {
+      try {
+        readConfig(withConfig('instances:\n  - name: wh\n    url: https://a.example.com\n    pasword-env: X\n'));
+      } catch (e) {
+        return e as ActionError;
+      }
+    })();
+    expect(error?.message).toMatch(/line 4: instances\.0\.pasword-env/);
+    expect(error?.input).toBe('config');
+  });
+
+  it('names the line of a YAML syntax error', () => {
+    expect(() => readConfig(withConfig('instances:\n  - name: wh\n   url: [unclosed\n'))).toThrow(/not valid YAML \(line \d\)/);
+  });
+
+  it('refuses a secret variable that is not set, and single-instance inputs next to the file', () => {
+    expect(() => readConfig(withConfig('instances:\n  - name: wh\n    url: https://a.example.com\n    auth: { token-env: NOT_SET }\n'))).toThrow(/NOT_SET, which is not set/);
+    expect(() => readConfig(withConfig('instances:\n  - name: wh\n', { 'airflow-url': 'https://x.example.com' }))).toThrow(/Both config and airflow-url/);
+  });
+
+  it('refuses an instance listed twice', () => {
+    expect(() => readConfig(withConfig('instances:\n  - name: wh\n  - name: wh\n'))).toThrow(/line 3: instance "wh" is listed twice/);
+  });
+});
+
+describe('dagster-cloud-url', () => {
+  it('overrides the Dagster+ host and still sends the token header', () => {
+    const config = readConfig(source({ ...dagsterPlus, 'dagster-cloud-url': 'https://hooli.dagster.plus/staging' }));
+    expect(config.dagster!.endpoint.href).toBe('https://hooli.dagster.plus/staging/graphql');
+    expect(config.dagster!.headers['Dagster-Cloud-Api-Token']).toBe('user:tok3n');
+  });
+});

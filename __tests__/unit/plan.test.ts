@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import type { DagChange } from '../../src/model.js';
+import { mirroredInstances, planReloads, type HeldDag, type LocationHoldings, type PlanInput } from '../../src/plan.js';
+
+function change(dagId: string, kind: DagChange['kind'], instance = 'prod'): DagChange {
+  return { dagId, instance, kind, file: `dags/${dagId}.py`, tasksAdded: [], tasksRemoved: [], edgesAdded: [], edgesRemoved: [], partial: false };
+}
+
+function location(name: string, airflow: Record<string, Record<string, HeldDag>>, loadError?: string): LocationHoldings {
+  return {
+    name,
+    loadError,
+    airflow: new Map(Object.entries(airflow).map(([instance, dags]) => [instance, new Map(Object.entries(dags))])),
+  };
+}
+
+function input(overrides: Partial<PlanInput>): PlanInput {
+  return { changes: [], locations: [], live: [], peers: new Map(), fullCheck: false, ...overrides };
+}
+
+describe('planReloads', () => {
+  it('reloads the location that mirrors the instance gaining, losing or changing a DAG, and only it', () => {
+    const plans = planReloads(
+      input({
+        changes: [change('new_dag', 'added'), change('old_dag', 'removed'), change('etl', 'modified')],
+        locations: [
+          location('airlift_prod', { prod: { old_dag: {}, etl: {} } }),
+          location('airlift_staging', { staging: { etl: {} } }),
+          location('analytics', {}),
+        ],
+      }),
+    );
+    expect(plans.map((plan) => [plan.location, plan.reload])).toEqual([
+      ['airlift_prod', true],
+      ['airlift_staging', false],
+      ['analytics', false],
+    ]);
+    expect(plans[0]!.reasons).toEqual([
+      { kind: 'added', instance: 'prod', dagId: 'new_dag' },
+      { kind: 'removed', instance: 'prod', dagId: 'old_dag' },
+      { kind: 'modified', instance: 'prod', dagId: 'etl' },
+    ]);
+    expect(plans[0]!.expect).toEqual([{ instance: 'prod', present: ['etl', 'new_dag'], absent: ['old_dag'] }]);
+  });
+
+  it('leaves a location alone when it already holds what the push did (idempotent second run)', () => {
+    const head = { sha: 'a'.repeat(40), time: Date.parse('2026-11-24T10:00:00Z') };
+    const plans = planReloads(
+      input({
+        head,
+        changes: [change('new_dag', 'added'), change('old_dag', 'removed'), change('etl', 'modified'), change('v3', 'modified')],
+        locations: [
+          location('airlift_prod', {
+            prod: {
+              new_dag: {},
+              etl: { snapshot: { lastParsedTime: '2026-11-24T10:00:05Z' } },
+              v3: { snapshot: { bundleVersion: head.sha } },
+            },
+          }),
+        ],
+      }),
+    );
+    expect(plans[0]).toMatchObject({ reload: false, reasons: [] });
+  });
+
+  it('treats a modified DAG as stale when the held snapshot predates the push or names another bundle version', () => {
+    const head = { sha: 'b'.repeat(40), time: Date.parse('2026-11-24T10:00:00Z') };
+    const plans = planReloads(
+      input({
+        head,
+        changes: [change('etl', 'modified'), change('v3', 'modified')],
+        locations: [
+          location('loc', {
+            prod: { etl: { snapshot: { lastParsedTime: '2026-11-24T09:59:00Z' } }, v3: { snapshot: { bundleVersion: 'c'.repeat(40), lastParsedTime: '2026-11-24T11:00:00Z' } } },
+          }),
+        ],
+      }),
+    );
+    expect(plans[0]!.reasons.map((reason) => 'dagId' in reason && reason.dagId)).toEqual(['etl', 'v3']);
+  });
+
+  it('counts a configured peer as mirroring the instance even before it holds any DAG', () => {
+    const plans = planReloads(
+      input({ changes: [change('first_dag', 'added', 'fresh')], locations: [location('new_location', {})], peers: new Map([['fresh', ['new_location']]]) }),
+    );
+    expect(plans[0]).toMatchObject({ reload: true, instances: ['fresh'], reasons: [{ kind: 'added', dagId: 'first_dag' }] });
+  });
+
+  it('reloads a location that failed to load, whatever the push changed', () => {
+    const plans = planReloads(input({ locations: [location('broken', {}, 'ImportError: no module named airflow_client')] }));
+    expect(plans[0]).toMatchObject({ reload: true, reasons: [{ kind: 'load-error' }] });
+  });
+
+  it('in a full drift check, compares every live DAG with what the location holds', () => {
+    const plans = planReloads(
+      input({
+        fullCheck: true,
+        locations: [location('loc', { prod: { a: {}, gone: {} } }), location('synced', { other: { x: {} } })],
+        live: [
+          { instance: 'prod', activeDagIds: new Set(['a', 'b']) },
+          { instance: 'other', activeDagIds: new Set(['x']) },
+        ],
+      }),
+    );
+    expect(plans[0]!.reasons).toEqual([
+      { kind: 'missing', instance: 'prod', dagId: 'b' },
+      { kind: 'extra', instance: 'prod', dagId: 'gone' },
+    ]);
+    expect(plans[1]).toMatchObject({ location: 'synced', reload: false });
+  });
+
+  it('a DAG the push only touched but that the location lacks is missing', () => {
+    const plans = planReloads(input({ changes: [change('etl', 'unchanged')], locations: [location('loc', { prod: { other: {} } })] }));
+    expect(plans[0]!.reasons).toEqual([{ kind: 'missing', instance: 'prod', dagId: 'etl' }]);
+  });
+});
+
+describe('mirroredInstances', () => {
+  it('lists each Airflow instance once across locations', () => {
+    expect(mirroredInstances([location('a', { prod: {}, dev: {} }), location('b', { prod: {} })])).toEqual(['dev', 'prod']);
+  });
+});

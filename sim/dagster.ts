@@ -1,0 +1,642 @@
+// A Dagster webserver (or Dagster+ deployment) for tests: a GraphQL server on 127.0.0.1 that
+// validates and executes every document against Dagster's real schema, with code locations whose
+// dagster-airlift definitions follow an Airflow source, the reload behaviours that matter
+// (inline or asynchronous, load errors, stuck, refused, `dagster api grpc` that changes nothing),
+// where AirflowInstanceComponent keeps its Airflow state (fetched at load, baked into the image, or
+// in versioned state storage refreshed by refreshComponentState), Dagster+ token auth or an auth
+// proxy, and injectable faults.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { execute, parse, validate, type DocumentNode } from 'graphql';
+import {
+  definitions,
+  stateKey,
+  type DefsStateManagement,
+  type ReloadBehaviour,
+  type SimAirflowInstance,
+  type SimDag,
+  type SimLocation,
+  type StateRefreshBehaviour,
+} from './dagster-airlift.js';
+import { servedSchema, type SchemaVariant } from './dagster-schema.js';
+
+export { airliftLocation } from './dagster-airlift.js';
+export type { DefsStateManagement, ReloadBehaviour, SimAirflowInstance, SimDag, SimLocation, StateRefreshBehaviour } from './dagster-airlift.js';
+
+export type SimDagsterAuth =
+  | { readonly kind: 'none' }
+  /** Dagster+: `Dagster-Cloud-Api-Token: <token>`; anything else is a 401 without a GraphQL body. */
+  | { readonly kind: 'dagster-plus'; readonly token: string }
+  /** An auth proxy that wants these headers; without them: a login page (200) or a redirect to a login origin. */
+  | { readonly kind: 'headers'; readonly headers: Readonly<Record<string, string>>; readonly onMissing?: 'html-login' | 'redirect' };
+
+export interface DagsterSimulatorOptions extends SchemaVariant {
+  /** self-hosted (default): the reload mutation answers when done. dagster-plus: it answers at once (a redeploy). */
+  readonly deployment?: 'self-hosted' | 'dagster-plus';
+  readonly auth?: SimDagsterAuth;
+  /** GraphQL is served at <basePath>/graphql, e.g. /prod for a Dagster+ deployment. */
+  readonly basePath?: string;
+  /** How long a reload takes. Default 20 ms. */
+  readonly reloadMs?: number;
+  /** Dagster+: how long the workspace still shows the old server LOADED after the mutation. Default 0. */
+  readonly redeployPickupMs?: number;
+  readonly latencyMs?: number;
+  readonly locations?: readonly SimLocation[];
+}
+
+export type DagsterFaultKind = 'latency' | 'status' | 'retry-after' | 'timeout' | 'malformed' | 'drop' | 'graphql-errors' | 'html-login' | 'redirect';
+
+export interface SimGraphQLRequest {
+  readonly operationName?: string;
+  readonly query?: string;
+  readonly variables?: Readonly<Record<string, unknown>>;
+}
+
+export interface DagsterFault {
+  /** An operation name, or a predicate; undefined matches every request. */
+  readonly match?: string | ((request: SimGraphQLRequest) => boolean);
+  /** How many matching requests it affects. Default 1; Infinity for all. */
+  times?: number;
+  readonly kind: DagsterFaultKind;
+  /** latency: extra delay before the normal answer. */
+  readonly ms?: number;
+  /** status: e.g. 500, 502, 503, 401. */
+  readonly status?: number;
+  /** retry-after: the header value (seconds); the status is 429. */
+  readonly retryAfter?: string;
+  /** redirect: where to. */
+  readonly location?: string;
+  /** graphql-errors: the error message. */
+  readonly message?: string;
+}
+
+export interface SimOperation extends SimGraphQLRequest {
+  /** Header names lower-cased; secret values replaced by [redacted]. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly status: number;
+  readonly fault?: DagsterFaultKind;
+}
+
+export interface SimLocationState {
+  readonly loadStatus: 'LOADING' | 'LOADED';
+  readonly updatedTimestamp: number;
+  readonly versionKey: string;
+  readonly serverId: string;
+  readonly loadError?: string;
+  /** instance → dag ids the current server mirrors. */
+  readonly dags: Readonly<Record<string, readonly string[]>>;
+  readonly reloads: number;
+  /** Component instance → the defs-state version the current server loaded. */
+  readonly stateVersions: Readonly<Record<string, string>>;
+  /** VERSIONED_STATE_STORAGE instance → the latest version in state storage. */
+  readonly storedVersions: Readonly<Record<string, string>>;
+  readonly stateRefreshes: number;
+  /** Rebuilds and redeploys, as a deploy workflow makes them (`redeploy`). */
+  readonly redeploys: number;
+}
+
+export interface DagsterSimulator {
+  /** The GraphQL endpoint. */
+  readonly url: string;
+  /** The deployment root, as dagster-url / dagster-cloud-url take it. */
+  readonly baseUrl: string;
+  readonly schemaSource: 'full' | 'subset';
+  /** Every request received, in order. */
+  readonly operations: SimOperation[];
+  readonly faults: DagsterFault[];
+  latencyMs: number;
+  addLocation(location: SimLocation): void;
+  setReload(location: string, behaviour: ReloadBehaviour, message?: string): void;
+  setStateRefresh(location: string, behaviour: StateRefreshBehaviour, message?: string): void;
+  /**
+   * A rebuilt image deployed, as a deploy workflow does: LOADING for `reloadMs`, then a new server that
+   * fetched Airflow at build time (LOCAL_FILESYSTEM state included). Resolves once it is LOADED.
+   */
+  redeploy(location: string): Promise<void>;
+  /** What the location re-reads on reload, as airlift re-fetches Airflow; `instance` when it mirrors several. */
+  setAirflowSource(location: string, source: () => readonly SimDag[], instance?: string): void;
+  location(name: string): SimLocationState;
+  close(): Promise<void>;
+}
+
+/** What one code server serves; a reload replaces it (or, for `dagster api grpc`, keeps it). */
+interface Server {
+  readonly serverId: string;
+  readonly updatedTimestamp: number;
+  readonly versionKey: string;
+  readonly airflow: readonly SimAirflowInstance[];
+  readonly loadError?: string;
+  /** Component instance → the defs-state version it loaded. */
+  readonly stateVersions: Readonly<Record<string, string>>;
+}
+
+/** One version of a component's state in state storage (VERSIONED_STATE_STORAGE). */
+interface StoredState {
+  readonly version: string;
+  readonly createTimestamp: number;
+  readonly dags: readonly SimDag[];
+}
+
+interface Location {
+  readonly spec: SimLocation;
+  behaviour: ReloadBehaviour;
+  message?: string;
+  loadStatus: 'LOADING' | 'LOADED';
+  server: Server;
+  readonly sources: Map<string, () => readonly SimDag[]>;
+  reloads: number;
+  stateRefresh: StateRefreshBehaviour;
+  stateRefreshMessage?: string;
+  /** VERSIONED_STATE_STORAGE instance → the latest stored state. */
+  readonly stored: Map<string, StoredState>;
+  stateRefreshes: number;
+  redeploys: number;
+}
+
+const SECRET_HEADER = /authorization|cookie|token|key|secret|password|session|auth/i;
+const LOGIN_PAGE = '<!DOCTYPE html><html><head><title>Sign in</title></head><body><form method="post" action="/oauth2/sign_in"><input name="username"><input name="password" type="password"></form></body></html>';
+
+export async function startDagsterSimulator(options: DagsterSimulatorOptions = {}): Promise<DagsterSimulator> {
+  const { schema, source: schemaSource } = servedSchema(options);
+  const deployment = options.deployment ?? 'self-hosted';
+  const auth = options.auth ?? { kind: 'none' };
+  const basePath = (options.basePath ?? '').replace(/\/+$/, '');
+  const reloadMs = options.reloadMs ?? 20;
+  const pickupMs = options.redeployPickupMs ?? 0;
+  const locations = new Map<string, Location>();
+  const operations: SimOperation[] = [];
+  const faults: DagsterFault[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const held = new Set<Socket>();
+  let versions = 0;
+
+  const after = (ms: number, run: () => void) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      run();
+    }, ms);
+    timers.add(timer);
+  };
+  const wait = (ms: number) => new Promise<void>((done) => after(ms, done));
+
+  // Seconds, as Dagster's time.time(); strictly later than the server it replaces.
+  const later = (previous?: Server) => Math.max(Date.now() / 1000, (previous?.updatedTimestamp ?? 0) + 0.001);
+
+  /** `pinned`: the state versions LOCAL_FILESYSTEM and VERSIONED_STATE_STORAGE instances load; the others fetch anew. */
+  const newServer = (name: string, airflow: readonly SimAirflowInstance[], pinned: Readonly<Record<string, string>>, loadError?: string, previous?: Server): Server => {
+    const versionKey = `${name}@${++versions}`;
+    return {
+      serverId: randomUUID(),
+      updatedTimestamp: later(previous),
+      versionKey,
+      airflow,
+      loadError,
+      stateVersions: Object.fromEntries(airflow.filter((a) => a.style === 'component').map((a) => [a.instance, pinned[a.instance] ?? versionKey])),
+    };
+  };
+
+  const addLocation = (spec: SimLocation) => {
+    const airflow = spec.airflow ?? [];
+    const stored = new Map<string, StoredState>();
+    const pinned: Record<string, string> = {};
+    for (const instance of airflow) {
+      const mode = management(instance);
+      if (mode === 'VERSIONED_STATE_STORAGE') stored.set(instance.instance, { version: randomUUID(), createTimestamp: Date.now() / 1000, dags: instance.dags });
+      if (mode === 'LOCAL_FILESYSTEM' || mode === 'VERSIONED_STATE_STORAGE') pinned[instance.instance] = stored.get(instance.instance)?.version ?? randomUUID();
+    }
+    locations.set(spec.name, {
+      spec,
+      behaviour: spec.reload ?? 'success',
+      message: spec.message,
+      loadStatus: 'LOADED',
+      server: newServer(spec.name, airflow, pinned, spec.loadError),
+      sources: new Map(),
+      reloads: 0,
+      stateRefresh: spec.stateRefresh ?? 'success',
+      stored,
+      stateRefreshes: 0,
+      redeploys: 0,
+    });
+  };
+  for (const spec of options.locations ?? []) addLocation(spec);
+
+  const find = (name: string) => {
+    const location = locations.get(name);
+    if (!location) throw new Error(`The Dagster simulator has no location "${name}".`);
+    return location;
+  };
+
+  /**
+   * The new server after a reload, or after a rebuild (`rebuilt`): airlift fetches each instance's DAGs
+   * again, except where the component's state is baked into the image (unless rebuilt) or kept in
+   * state storage (the latest stored version is loaded).
+   */
+  const reloaded = (name: string, location: Location, rebuilt = false): Server => {
+    const previous = location.server;
+    if (location.behaviour === 'load-error') {
+      const message = location.message ?? `dagster._core.errors.DagsterImportError: Encountered ImportError while importing module ${name}`;
+      return newServer(name, previous.airflow, previous.stateVersions, message, previous);
+    }
+    const pinned: Record<string, string> = {};
+    const airflow = previous.airflow.map((instance) => {
+      const mode = management(instance);
+      const stored = location.stored.get(instance.instance);
+      if (mode === 'VERSIONED_STATE_STORAGE' && stored) {
+        pinned[instance.instance] = stored.version;
+        return { ...instance, dags: stored.dags };
+      }
+      if (mode === 'LOCAL_FILESYSTEM') {
+        pinned[instance.instance] = rebuilt ? randomUUID() : (previous.stateVersions[instance.instance] ?? randomUUID());
+        if (!rebuilt) return instance;
+      }
+      return { ...instance, dags: fetch(location, instance) };
+    });
+    return newServer(name, airflow, pinned, undefined, previous);
+  };
+
+  /** What airlift reads from Airflow for an instance: its source, or what it had. */
+  const fetch = (location: Location, instance: SimAirflowInstance) => location.sources.get(instance.instance)?.() ?? instance.dags;
+
+  const entry = (name: string, location: Location) => {
+    const { server } = location;
+    const defs = definitions(name, server.airflow, location.spec.assets ?? [], new Date(server.updatedTimestamp * 1000));
+    const repositoryLocation: Record<string, unknown> = {
+      __typename: 'RepositoryLocation',
+      id: name,
+      name,
+      isReloadSupported: location.behaviour !== 'not-supported',
+      environmentPath: null,
+      serverId: server.serverId,
+      dagsterLibraryVersions: [
+        { name: 'dagster', version: '1.11.16' },
+        { name: 'dagster-airlift', version: '0.27.16' },
+      ],
+    };
+    repositoryLocation.repositories = [
+      {
+        __typename: 'Repository',
+        id: `__repository__@${name}`,
+        name: '__repository__',
+        location: repositoryLocation,
+        jobs: defs.jobs,
+        sensors: () => defs.sensors,
+        assetNodes: defs.assetNodes,
+        displayMetadata: [],
+      },
+    ];
+    return {
+      __typename: 'WorkspaceLocationEntry',
+      id: name,
+      name,
+      loadStatus: location.loadStatus,
+      updatedTimestamp: server.updatedTimestamp,
+      versionKey: server.versionKey,
+      displayMetadata: [],
+      permissions: [],
+      featureFlags: [],
+      definitionsSource: 'CODE_SERVER',
+      defsStateInfo: defs.stateKeys.length
+        ? {
+            keyStateInfo: defs.stateKeys.map(({ key, instance, management: managementType }) => ({
+              name: key,
+              info: { version: server.stateVersions[instance], createTimestamp: server.updatedTimestamp, managementType },
+            })),
+          }
+        : null,
+      locationOrLoadError: server.loadError === undefined ? repositoryLocation : pythonError(server.loadError),
+    };
+  };
+
+  const reload = async (name: string): Promise<Record<string, unknown>> => {
+    const location = locations.get(name);
+    if (!location) return { __typename: 'RepositoryLocationNotFound', message: `Location ${name} does not exist.` };
+    location.reloads += 1;
+    switch (location.behaviour) {
+      case 'not-found':
+        return { __typename: 'RepositoryLocationNotFound', message: `Location ${name} does not exist.` };
+      case 'not-supported':
+        return { __typename: 'ReloadNotSupported', message: location.message ?? `Location ${name} does not support reloading.` };
+      case 'unauthorized':
+        return { __typename: 'UnauthorizedError', message: location.message ?? 'Authorization failed: reloading code locations needs the Editor role.' };
+      case 'python-error':
+        return pythonError(location.message ?? 'dagster._core.errors.DagsterUserCodeUnreachableError: Could not reach user code server.');
+      case 'grpc-no-reimport':
+        // The webserver makes a new entry (new updatedTimestamp) for the same server: same serverId, and
+        // versionKey, which Dagster takes from the server id; same cached definitions.
+        await wait(reloadMs);
+        location.server = { ...location.server, updatedTimestamp: later(location.server) };
+        return entry(name, location);
+      case 'stuck':
+      case 'success':
+      case 'load-error':
+        break;
+    }
+    const finish = () => {
+      if (location.behaviour === 'stuck') return;
+      location.server = reloaded(name, location);
+      location.loadStatus = 'LOADED';
+    };
+    if (deployment === 'self-hosted') {
+      location.loadStatus = 'LOADING';
+      await wait(reloadMs);
+      finish();
+      return entry(name, location);
+    }
+    // Dagster+: a redeploy. The answer says LOADING; the workspace follows once the agent picks it up.
+    const pickUp = () => {
+      location.loadStatus = 'LOADING';
+      after(reloadMs, finish);
+    };
+    if (pickupMs > 0) after(pickupMs, pickUp);
+    else pickUp();
+    return { ...entry(name, location), loadStatus: 'LOADING' };
+  };
+
+  /** refreshComponentState: the code server fetches Airflow into state storage (VERSIONED_STATE_STORAGE only). */
+  const refreshState = (locationName: string, defsStateKey: string): Record<string, unknown> => {
+    const location = locations.get(locationName);
+    if (!location) return pythonError(`dagster._core.errors.DagsterCodeLocationNotFoundError: Location ${locationName} does not exist in workspace`);
+    location.stateRefreshes += 1;
+    const failed = (message: string) => ({ __typename: 'RefreshComponentStateError', locationName, defsStateKey, message });
+    const instance = location.server.airflow.find((candidate) => candidate.style === 'component' && stateKey(candidate.instance) === defsStateKey);
+    if (!instance) return failed(`No state-backed component with defs state key ${defsStateKey} in code location ${locationName}.`);
+    if (management(instance) !== 'VERSIONED_STATE_STORAGE') return failed(`${defsStateKey} does not use VERSIONED_STATE_STORAGE.`);
+    const store = () => {
+      const stored = { version: randomUUID(), createTimestamp: Date.now() / 1000, dags: fetch(location, instance) };
+      location.stored.set(instance.instance, stored);
+      return stored;
+    };
+    switch (location.stateRefresh) {
+      case 'unauthorized':
+        return { __typename: 'UnauthorizedError', message: location.stateRefreshMessage ?? 'Authorization failed: refreshing component state needs the Editor role.' };
+      case 'python-error':
+        return pythonError(location.stateRefreshMessage ?? 'dagster._core.errors.DagsterInvariantViolationError: DefsStateStorage is not configured on this instance.');
+      case 'error':
+        return failed(location.stateRefreshMessage ?? `requests.exceptions.ConnectionError: could not reach Airflow at ${instance.webserverUrl ?? `https://airflow.invalid/${instance.instance}`}`);
+      case 'accepted':
+        after(location.spec.stateRefreshMs ?? 50, store);
+        return { __typename: 'RefreshComponentStateAccepted', locationName, defsStateKey };
+      case 'accepted-never':
+        return { __typename: 'RefreshComponentStateAccepted', locationName, defsStateKey };
+      case 'success': {
+        const stored = store();
+        // As Dagster's resolver does: the location is reloaded once the new state is stored.
+        location.server = reloaded(locationName, location);
+        return {
+          __typename: 'RefreshComponentStateSuccess',
+          component: {
+            __typename: 'Component',
+            componentId: `${locationName}/defs/${instance.instance}`,
+            componentType: 'dagster_airlift.core.components.AirflowInstanceComponent',
+            isAppManaged: false,
+            attributes: null,
+            defsStateKey,
+            defsStateManagementType: 'VERSIONED_STATE_STORAGE',
+            defsStateInfo: { version: stored.version, createTimestamp: stored.createTimestamp, managementType: 'VERSIONED_STATE_STORAGE' },
+          },
+        };
+      }
+    }
+  };
+
+  const rootValue = {
+    workspaceOrError: () => ({
+      __typename: 'Workspace',
+      id: 'Workspace',
+      locationEntries: [...locations].map(([name, location]) => entry(name, location)),
+    }),
+    locationStatusesOrError: () => ({
+      __typename: 'WorkspaceLocationStatusEntries',
+      entries: [...locations].map(([name, location]) => ({
+        __typename: 'WorkspaceLocationStatusEntry',
+        id: name,
+        name,
+        loadStatus: location.loadStatus,
+        updateTimestamp: location.server.updatedTimestamp,
+        versionKey: location.server.versionKey,
+        permissions: [],
+      })),
+    }),
+    workspaceLocationEntryOrError: ({ name }: { name: string }) => {
+      const location = locations.get(name);
+      return location ? entry(name, location) : null;
+    },
+    reloadRepositoryLocation: ({ repositoryLocationName }: { repositoryLocationName: string }) => reload(repositoryLocationName),
+    refreshComponentState: ({ locationName, defsStateKey }: { locationName: string; defsStateKey: string }) => refreshState(locationName, defsStateKey),
+    // What state storage holds: VERSIONED_STATE_STORAGE keys only.
+    latestDefsStateInfo: () => {
+      const keyStateInfo = [...locations.values()].flatMap((location) =>
+        [...location.stored].map(([instance, stored]) => ({
+          name: stateKey(instance),
+          info: { version: stored.version, createTimestamp: stored.createTimestamp, managementType: 'VERSIONED_STATE_STORAGE' },
+        })),
+      );
+      return keyStateInfo.length ? { keyStateInfo } : null;
+    },
+  };
+
+  const secretHeaders = new Set(auth.kind === 'headers' ? Object.keys(auth.headers).map((header) => header.toLowerCase()) : []);
+  const redact = (headers: IncomingMessage['headers']) =>
+    Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [
+        name,
+        SECRET_HEADER.test(name) || secretHeaders.has(name) ? '[redacted]' : Array.isArray(value) ? value.join(', ') : (value ?? ''),
+      ]),
+    );
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const raw = await readBody(req);
+    const request = graphqlRequest(raw);
+    const record = (status: number, fault?: DagsterFaultKind) => operations.push({ ...request, headers: redact(req.headers), status, fault });
+    const send = (status: number, body: string, headers: Record<string, string> = {}) => {
+      record(status);
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(body);
+    };
+
+    if (simulator.latencyMs > 0) await wait(simulator.latencyMs);
+    const fault = takeFault(faults, request);
+    if (fault) {
+      if (fault.kind === 'latency') {
+        await wait(fault.ms ?? 0);
+      } else {
+        record(answerFault(fault, req, res, held), fault.kind);
+        return;
+      }
+    }
+
+    const url = new URL(req.url ?? '/', 'http://sim');
+    if (url.pathname !== `${basePath}/graphql`) return send(404, JSON.stringify({ detail: 'Not Found' }));
+    if (req.method !== 'POST') return send(405, JSON.stringify({ detail: 'Method Not Allowed' }));
+
+    if (auth.kind === 'dagster-plus' && req.headers['dagster-cloud-api-token'] !== auth.token) {
+      return send(401, 'Unauthorized: a valid Dagster-Cloud-Api-Token header is required.', { 'content-type': 'text/plain' });
+    }
+    if (auth.kind === 'headers' && Object.entries(auth.headers).some(([name, value]) => req.headers[name.toLowerCase()] !== value)) {
+      if (auth.onMissing === 'redirect') {
+        return send(302, '', { location: 'https://login.invalid/oauth2/start?rd=%2Fgraphql', 'content-type': 'text/html' });
+      }
+      return send(200, LOGIN_PAGE, { 'content-type': 'text/html; charset=utf-8' });
+    }
+
+    if (request.query === undefined) return send(400, 'No GraphQL query found in the request', { 'content-type': 'text/plain' });
+    let document: DocumentNode;
+    try {
+      document = parse(request.query);
+    } catch (error) {
+      return send(400, JSON.stringify({ data: null, errors: [{ message: (error as Error).message }] }));
+    }
+    const invalid = validate(schema, document);
+    // Dagster answers 400 to documents its schema rejects, 500 to errors in resolvers.
+    if (invalid.length) return send(400, JSON.stringify({ data: null, errors: invalid.map((error) => error.toJSON()) }));
+    const result = await execute({ schema, document, rootValue, variableValues: request.variables, operationName: request.operationName });
+    const status = result.data === undefined ? 400 : result.errors?.length ? 500 : 200;
+    send(status, JSON.stringify(result));
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
+    });
+  });
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  const port = (server.address() as AddressInfo).port;
+
+  const simulator: DagsterSimulator = {
+    url: `http://127.0.0.1:${port}${basePath}/graphql`,
+    baseUrl: `http://127.0.0.1:${port}${basePath}/`,
+    schemaSource,
+    operations,
+    faults,
+    latencyMs: options.latencyMs ?? 0,
+    addLocation,
+    setReload(name, behaviour, message) {
+      const location = find(name);
+      location.behaviour = behaviour;
+      location.message = message;
+    },
+    setStateRefresh(name, behaviour, message) {
+      const location = find(name);
+      location.stateRefresh = behaviour;
+      location.stateRefreshMessage = message;
+    },
+    redeploy(name) {
+      const location = find(name);
+      location.redeploys += 1;
+      location.loadStatus = 'LOADING';
+      return new Promise<void>((done) =>
+        after(reloadMs, () => {
+          location.server = reloaded(name, location, true);
+          location.loadStatus = 'LOADED';
+          done();
+        }),
+      );
+    },
+    setAirflowSource(name, source, instance) {
+      const location = find(name);
+      const instances = (location.spec.airflow ?? []).map((a) => a.instance);
+      const target = instance ?? (instances.length === 1 ? instances[0] : undefined);
+      if (target === undefined || !instances.includes(target)) {
+        throw new Error(`Location "${name}" mirrors ${instances.join(', ') || 'no instance'}: name the instance to set the source of.`);
+      }
+      location.sources.set(target, source);
+    },
+    location(name) {
+      const location = find(name);
+      return {
+        loadStatus: location.loadStatus,
+        updatedTimestamp: location.server.updatedTimestamp,
+        versionKey: location.server.versionKey,
+        serverId: location.server.serverId,
+        loadError: location.server.loadError,
+        dags: Object.fromEntries(location.server.airflow.map((a) => [a.instance, a.dags.map((dag) => dag.dagId)])),
+        reloads: location.reloads,
+        stateVersions: location.server.stateVersions,
+        storedVersions: Object.fromEntries([...location.stored].map(([instance, stored]) => [instance, stored.version])),
+        stateRefreshes: location.stateRefreshes,
+        redeploys: location.redeploys,
+      };
+    },
+    async close() {
+      for (const timer of timers) clearTimeout(timer);
+      for (const socket of held) socket.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+    },
+  };
+  return simulator;
+}
+
+function management(instance: SimAirflowInstance): DefsStateManagement | undefined {
+  return instance.style === 'component' ? (instance.defsState ?? 'LEGACY_CODE_SERVER_SNAPSHOTS') : undefined;
+}
+
+function pythonError(message: string): Record<string, unknown> {
+  return { __typename: 'PythonError', message, className: null, stack: [], cause: null, causes: [], errorChain: [] };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((done, fail) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => done(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', fail);
+  });
+}
+
+function graphqlRequest(raw: string): SimGraphQLRequest {
+  try {
+    const body = JSON.parse(raw) as { query?: unknown; variables?: unknown; operationName?: unknown };
+    return {
+      query: typeof body.query === 'string' ? body.query : undefined,
+      variables: typeof body.variables === 'object' && body.variables !== null ? (body.variables as Record<string, unknown>) : undefined,
+      operationName: typeof body.operationName === 'string' ? body.operationName : undefined,
+    };
+  } catch {
+    return {};
+  }
+}
+
+function takeFault(faults: DagsterFault[], request: SimGraphQLRequest): DagsterFault | undefined {
+  const fault = faults.find((candidate) => {
+    if ((candidate.times ?? 1) <= 0) return false;
+    if (candidate.match === undefined) return true;
+    return typeof candidate.match === 'string' ? candidate.match === request.operationName : candidate.match(request);
+  });
+  if (fault) fault.times = (fault.times ?? 1) - 1;
+  return fault;
+}
+
+/** Answers for a fault and returns the status sent (0 when none was). */
+function answerFault(fault: DagsterFault, req: IncomingMessage, res: ServerResponse, held: Set<Socket>): number {
+  switch (fault.kind) {
+    case 'status': {
+      const status = fault.status ?? 503;
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(`Simulated failure (${status})`);
+      return status;
+    }
+    case 'retry-after':
+      res.writeHead(429, { 'content-type': 'text/plain', 'retry-after': fault.retryAfter ?? '0' }).end('Too Many Requests');
+      return 429;
+    case 'timeout':
+      held.add(req.socket);
+      return 0;
+    case 'malformed':
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"data": {"workspaceOrError": ');
+      return 200;
+    case 'drop':
+      req.socket.destroy();
+      return 0;
+    case 'graphql-errors':
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: null, errors: [{ message: fault.message ?? 'Simulated GraphQL error' }] }));
+      return 200;
+    case 'html-login':
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(LOGIN_PAGE);
+      return 200;
+    case 'redirect':
+      res.writeHead(302, { location: fault.location ?? 'https://login.invalid/oauth2/start' }).end();
+      return 302;
+    case 'latency':
+      return 0;
+  }
+}

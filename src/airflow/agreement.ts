@@ -1,0 +1,138 @@
+// Whether live Airflow agrees with one pushed DAG change, from what was read
+// of it (its DAG row, tasks, stored source, import error). Pure: the wait loop
+// reads, this decides, and says what else it needs read when it cannot yet.
+import type { DagChange, DagShape, Edge } from '../model.js';
+import type { ApiVersion, LiveDag, LiveImportError } from './client.js';
+import { producedBy, readStackTrace } from './import-errors.js';
+
+export interface PushedRevision {
+  /** The pushed head commit: Airflow 3 git bundles report it as bundle_version. */
+  readonly commit?: string;
+  /** When the push happened (ms since the epoch): a parse after it is fresh when nothing stronger is known. */
+  readonly time: number;
+  /** Content at head of the pushed DAG files, by repository path. */
+  readonly sources: ReadonlyMap<string, string>;
+}
+
+export interface CurrentImportError {
+  readonly file: string;
+  readonly line?: number;
+  readonly message: string;
+}
+
+export interface Facts {
+  readonly apiVersion: ApiVersion;
+  readonly live?: LiveDag;
+  /** The repository path Airflow reads the DAG from, when known. */
+  readonly liveFile?: string;
+  /** An import error the pushed revision of the change's file caused. */
+  readonly importError?: CurrentImportError;
+  readonly tasks?: DagShape;
+  /** undefined = not read; null = Airflow stores none. */
+  readonly source?: string | null;
+  readonly pushed: PushedRevision;
+}
+
+export type Verdict =
+  | { readonly settled: true; readonly state: 'parsed' | 'import-error'; readonly proof: string }
+  | { readonly settled: false; readonly disagreement: string; readonly needs?: 'tasks' | 'source' };
+
+export function judge(change: DagChange, facts: Facts): Verdict {
+  const { live } = facts;
+  if (facts.importError) {
+    const { file, line, message } = facts.importError;
+    return { settled: true, state: 'import-error', proof: `import error in ${file}${line === undefined ? '' : ` line ${line}`}: ${message}` };
+  }
+  if (change.kind === 'removed') {
+    if (!live) return parsed('Airflow no longer lists it');
+    if (!live.active) return parsed(facts.apiVersion === 'v1' ? 'Airflow marks it inactive' : 'Airflow marks it stale');
+    return waiting(`Airflow still lists it as active${facts.liveFile ? ` (from ${facts.liveFile})` : ''}`);
+  }
+  if (!live) return waiting('Airflow does not list it yet');
+  if (!live.active) return waiting(`Airflow lists it as ${facts.apiVersion === 'v1' ? 'inactive' : 'stale'}`);
+  if (facts.liveFile !== undefined && facts.liveFile !== change.file) return waiting(`Airflow still reads it from ${facts.liveFile}`);
+  if (change.kind === 'added') return parsed('Airflow lists it as active');
+
+  const expected = change.kind === 'modified' ? change.after : undefined;
+  let shapeProof: string | undefined;
+  if (expected) {
+    if (!facts.tasks) return { settled: false, disagreement: 'tasks not read yet', needs: 'tasks' };
+    const difference = shapeDifference(expected, facts.tasks, change.partial);
+    if (difference) return waiting(difference);
+    shapeProof = change.partial ? 'the tasks and edges read from the push are in Airflow' : "Airflow's tasks and edges equal the pushed ones";
+    // A structure that could be the old one too proves nothing about which revision Airflow read.
+    if (!change.partial && hasStructuralChange(change)) return parsed(shapeProof);
+  }
+  const fresh = freshness(change.file, live, facts);
+  if (!fresh.settled) return fresh;
+  return parsed(shapeProof ? `${shapeProof}, and ${fresh.proof}` : fresh.proof);
+}
+
+function freshness(file: string, live: LiveDag, facts: Facts): Verdict {
+  const { pushed } = facts;
+  if (pushed.commit && live.bundleVersion === pushed.commit) return parsed('its bundle_version is the pushed commit');
+  const content = pushed.sources.get(file);
+  if (content !== undefined) {
+    if (facts.source === undefined) return { settled: false, disagreement: 'stored source not read yet', needs: 'source' };
+    if (facts.source !== null && sameText(facts.source, content)) return parsed(`the source Airflow stored is the pushed ${file}`);
+    return waiting(`the source Airflow stored for ${file} is not the pushed revision yet`);
+  }
+  // Without the pushed content, a parse after the push is the best evidence left.
+  const parsedAt = live.lastParsedTime === undefined ? NaN : Date.parse(live.lastParsedTime);
+  if (parsedAt > pushed.time) return parsed(`Airflow parsed it at ${live.lastParsedTime}, after the push`);
+  return waiting(`Airflow last parsed it ${live.lastParsedTime ? `at ${live.lastParsedTime}` : 'never'}, before the push`);
+}
+
+/**
+ * The import error Airflow reports for a pushed file, when the pushed revision
+ * caused it: its traceback quotes the pushed code line, or (when it quotes
+ * none) it was recorded after the push. An error left over from the revision
+ * the push fixes is not one.
+ */
+export function importErrorFromPush(file: string, error: LiveImportError, pushed: PushedRevision): CurrentImportError | undefined {
+  const detail = readStackTrace(error.stackTrace, error.filename);
+  const content = pushed.sources.get(file);
+  const fromPush = (content === undefined ? undefined : producedBy(detail, content)) ?? Date.parse(error.timestamp) >= pushed.time;
+  if (!fromPush) return undefined;
+  return { file, ...(detail.line === undefined ? {} : { line: detail.line }), message: detail.message };
+}
+
+/** What Airflow still disagrees on, or undefined when it agrees. A partial shape only has to be present. */
+function shapeDifference(expected: DagShape, actual: DagShape, partial: boolean): string | undefined {
+  const liveTasks = new Set(actual.tasks);
+  const pushedTasks = new Set(expected.tasks);
+  const liveEdges = new Set(actual.edges.map(edgeKey));
+  const pushedEdges = new Set(expected.edges.map(edgeKey));
+  const parts = [
+    describe('tasks Airflow lacks', expected.tasks.filter((task) => !liveTasks.has(task))),
+    describe('tasks Airflow still has', partial ? [] : actual.tasks.filter((task) => !pushedTasks.has(task))),
+    describe('edges Airflow lacks', expected.edges.filter((edge) => !liveEdges.has(edgeKey(edge))).map(edgeText)),
+    describe('edges Airflow still has', partial ? [] : actual.edges.filter((edge) => !pushedEdges.has(edgeKey(edge))).map(edgeText)),
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
+function hasStructuralChange(change: DagChange): boolean {
+  return change.tasksAdded.length + change.tasksRemoved.length + change.edgesAdded.length + change.edgesRemoved.length > 0;
+}
+
+function describe(label: string, items: readonly string[]): string {
+  if (items.length === 0) return '';
+  const shown = items.slice(0, 5).join(', ');
+  return `${label}: ${shown}${items.length > 5 ? ` and ${items.length - 5} more` : ''}`;
+}
+
+const edgeKey = (edge: Edge) => `${edge[0]}\u0000${edge[1]}`;
+const edgeText = (edge: Edge) => `${edge[0]} >> ${edge[1]}`;
+
+function sameText(a: string, b: string): boolean {
+  return a.replace(/\r\n/g, '\n') === b.replace(/\r\n/g, '\n');
+}
+
+function parsed(proof: string): Verdict {
+  return { settled: true, state: 'parsed', proof };
+}
+
+function waiting(disagreement: string): Verdict {
+  return { settled: false, disagreement };
+}

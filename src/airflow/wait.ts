@@ -1,0 +1,252 @@
+// Waits until live Airflow has parsed the push: each changed DAG is polled
+// until Airflow agrees with it (see agreement.ts), its file fails to import,
+// or the timeout passes. Reloading Dagster before then would cache the old
+// DAGs, because dagster-airlift builds its definitions from this same API.
+import pLimit, { type LimitFunction } from 'p-limit';
+import { HttpError, sleep, type Deadline } from '../http.js';
+import type { DagChange } from '../model.js';
+import { importErrorFromPush, judge, type CurrentImportError, type Facts, type PushedRevision, type Verdict } from './agreement.js';
+import type { AirflowClient, LiveDag } from './client.js';
+import { createFileMapper, type FileMapper, type FileMappingInput } from './files.js';
+
+export type { PushedRevision } from './agreement.js';
+
+export interface ParseExpectations {
+  /** The instance's changed DAGs, as the push reading stage found them. */
+  readonly changes: readonly DagChange[];
+  readonly pushed: PushedRevision;
+}
+
+export interface WaitOptions {
+  readonly files: Omit<FileMappingInput, 'apiVersion'>;
+  /** Default 10 minutes. */
+  readonly timeoutMs?: number;
+  /** First pause between polls (default 1 s), growing by pollFactor (1.5) up to pollMaxMs (15 s). */
+  readonly pollInitialMs?: number;
+  readonly pollMaxMs?: number;
+  readonly pollFactor?: number;
+  /** Requests per round at once (tasks, sources). Default 4. */
+  readonly concurrency?: number;
+  /** At most one progress report per this long (default 15 s), plus one after the first round. */
+  readonly progressEveryMs?: number;
+  readonly onProgress?: (progress: WaitProgress) => void;
+  /** User-facing notes (new files, re-parse requests, transient failures). */
+  readonly log?: (line: string) => void;
+}
+
+export interface WaitProgress {
+  readonly instance: string;
+  readonly round: number;
+  readonly elapsedMs: number;
+  readonly total: number;
+  readonly settled: number;
+  /** DAG ids still waited for, with what Airflow still disagrees on. */
+  readonly pending: ReadonlyArray<{ readonly dagId: string; readonly disagreement: string }>;
+}
+
+export interface DagParseResult {
+  readonly dagId: string;
+  readonly instance: string;
+  readonly state: 'parsed' | 'import-error' | 'timed-out';
+  readonly waitedMs: number;
+  /** What established the state; empty when timed out. */
+  readonly proof: string;
+  /** What Airflow still disagreed on when the wait ended. */
+  readonly disagreement?: string;
+}
+
+export interface ImportErrorReport extends CurrentImportError {
+  /** The file as Airflow names it. */
+  readonly airflowFile: string;
+  readonly timestamp: string;
+}
+
+export interface AirflowParseReport {
+  readonly instance: string;
+  readonly dags: readonly DagParseResult[];
+  /** Import errors the pushed revision caused, on pushed files. */
+  readonly importErrors: readonly ImportErrorReport[];
+  /** The DAG list of the last round. */
+  readonly live: readonly LiveDag[];
+  readonly waitedMs: number;
+}
+
+const REPARSE_NOTE = 'Airflow picks up new files when it next lists the DAGs folder (every 5 minutes by default)';
+
+export async function waitUntilParsed(client: AirflowClient, expectations: ParseExpectations, options: WaitOptions): Promise<AirflowParseReport> {
+  const started = Date.now();
+  const timeoutMs = options.timeoutMs ?? 600_000;
+  const deadline: Deadline = { at: started + timeoutMs };
+  const log = options.log ?? (() => {});
+  const limit = pLimit(options.concurrency ?? 4);
+  const pushedFiles = new Set([...expectations.changes.map((change) => change.file), ...expectations.pushed.sources.keys()]);
+
+  const pending = new Map(expectations.changes.map((change) => [change.dagId, { change, disagreement: 'not checked yet' }]));
+  const results = new Map<string, DagParseResult>();
+  let live: LiveDag[] = [];
+  let importErrors: ImportErrorReport[] = [];
+  let interval = options.pollInitialMs ?? 1000;
+  let lastProgress: number | undefined;
+  let reparseAsked = false;
+  let prefixWarned = false;
+
+  // At least one round, so the report's live DAG list is real even with nothing to wait for.
+  for (let round = 1; ; round++) {
+    try {
+      live = await client.listDags(deadline);
+      const mapper = createFileMapper({ ...options.files, apiVersion: client.apiVersion }, live);
+      if (client.apiVersion === 'v1' && mapper.dagsPrefix === undefined && live.length > 0 && !prefixWarned) {
+        prefixWarned = true;
+        log(`Airflow ${client.instance}: no DAG's fileloc ends in a DAG file of the repository; set airflow-dags-prefix to the DAGs folder inside the Airflow container.`);
+      }
+      importErrors = await currentImportErrors(client, mapper, pushedFiles, expectations.pushed, deadline);
+      const liveById = new Map(live.map((dag) => [dag.dagId, dag]));
+      await Promise.all(
+        [...pending.values()].map(({ change }) =>
+          limit(async () => {
+            const verdict = await evaluate(client, change, {
+              apiVersion: client.apiVersion,
+              live: liveById.get(change.dagId),
+              mapper,
+              importError: importErrors.find((error) => error.file === change.file),
+              pushed: expectations.pushed,
+              deadline,
+            });
+            if (verdict.settled) {
+              pending.delete(change.dagId);
+              results.set(change.dagId, { dagId: change.dagId, instance: change.instance, state: verdict.state, waitedMs: Date.now() - started, proof: verdict.proof });
+            } else {
+              pending.get(change.dagId)!.disagreement = verdict.disagreement;
+            }
+          }),
+        ),
+      );
+      if (!reparseAsked) {
+        reparseAsked = true;
+        await askReparse(client, [...pending.values()].map(({ change }) => change), live, mapper, { deadline, log, limit });
+      }
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      if (error.kind === 'deadline') break;
+      // Airflow restarting mid-wait (a deploy) is not a reason to give up; anything else is.
+      if (error.kind !== 'server' && error.kind !== 'network') throw error;
+      log(`Airflow ${client.instance}: ${error.message} Trying again at the next poll.`);
+    }
+
+    const now = Date.now();
+    if (options.onProgress && (lastProgress === undefined || now - lastProgress >= (options.progressEveryMs ?? 15_000) || pending.size === 0)) {
+      lastProgress = now;
+      options.onProgress({
+        instance: client.instance,
+        round,
+        elapsedMs: now - started,
+        total: expectations.changes.length,
+        settled: results.size,
+        pending: [...pending.values()].map(({ change, disagreement }) => ({ dagId: change.dagId, disagreement })),
+      });
+    }
+    const pause = Math.min(interval, deadline.at - now);
+    if (pending.size === 0 || pause <= 0) break;
+    await sleep(pause);
+    interval = Math.min(interval * (options.pollFactor ?? 1.5), options.pollMaxMs ?? 15_000);
+  }
+
+  const waitedMs = Date.now() - started;
+  for (const { change, disagreement } of pending.values()) {
+    results.set(change.dagId, { dagId: change.dagId, instance: change.instance, state: 'timed-out', waitedMs, proof: '', disagreement });
+  }
+  return {
+    instance: client.instance,
+    dags: expectations.changes.map((change) => results.get(change.dagId)!),
+    importErrors,
+    live,
+    waitedMs,
+  };
+}
+
+interface EvaluationInput {
+  readonly apiVersion: AirflowClient['apiVersion'];
+  readonly live: LiveDag | undefined;
+  readonly mapper: FileMapper;
+  readonly importError: CurrentImportError | undefined;
+  readonly pushed: PushedRevision;
+  readonly deadline: Deadline;
+}
+
+/** Judges one change, reading its tasks or stored source only when the judgement needs them. */
+async function evaluate(client: AirflowClient, change: DagChange, input: EvaluationInput): Promise<Verdict> {
+  const { live } = input;
+  const liveFile = live && input.mapper.dagFile(live);
+  let facts: Facts = {
+    apiVersion: input.apiVersion,
+    pushed: input.pushed,
+    ...(live ? { live } : {}),
+    ...(liveFile !== undefined ? { liveFile } : {}),
+    ...(input.importError ? { importError: input.importError } : {}),
+  };
+  let verdict = judge(change, facts);
+  try {
+    if (!verdict.settled && verdict.needs === 'tasks' && live) {
+      facts = { ...facts, tasks: await client.getTasks(live.dagId, input.deadline) };
+      verdict = judge(change, facts);
+    }
+    if (!verdict.settled && verdict.needs === 'source' && live) {
+      facts = { ...facts, source: await client.getDagSource(live, input.deadline) };
+      verdict = judge(change, facts);
+    }
+  } catch (error) {
+    // The DAG went away between the list and this read: judged again next round.
+    if (error instanceof HttpError && error.status === 404) return { settled: false, disagreement: 'Airflow has no tasks for it yet' };
+    throw error;
+  }
+  return verdict;
+}
+
+async function currentImportErrors(
+  client: AirflowClient,
+  mapper: FileMapper,
+  pushedFiles: ReadonlySet<string>,
+  pushed: PushedRevision,
+  deadline: Deadline,
+): Promise<ImportErrorReport[]> {
+  const reports: ImportErrorReport[] = [];
+  for (const error of await client.listImportErrors(deadline)) {
+    const file = mapper.airflowFile(error.filename);
+    if (file === undefined || !pushedFiles.has(file)) continue;
+    const current = importErrorFromPush(file, error, pushed);
+    if (current) reports.push({ ...current, airflowFile: error.filename, timestamp: error.timestamp });
+  }
+  return reports;
+}
+
+/** Asks Airflow to re-parse each changed file it knows (PUT parseDagFile), once: it cuts the wait from up to min_file_process_interval to seconds. */
+async function askReparse(
+  client: AirflowClient,
+  changes: readonly DagChange[],
+  live: readonly LiveDag[],
+  mapper: FileMapper,
+  { deadline, log, limit }: { deadline: Deadline; log: (line: string) => void; limit: LimitFunction },
+): Promise<void> {
+  const files = [...new Set(changes.flatMap((change) => [change.file, ...(change.previousFile ? [change.previousFile] : [])]))].sort();
+  const notes = await Promise.all(
+    files.map((file) =>
+      limit(async (): Promise<string | undefined> => {
+        const known = live.find((dag) => dag.fileToken && mapper.dagFile(dag) === file);
+        if (!known) {
+          const isNew = changes.some((change) => change.file === file && change.kind !== 'removed');
+          return isNew ? `${file} is new to Airflow; ${REPARSE_NOTE}.` : undefined;
+        }
+        try {
+          return (await client.reparseFile(known, deadline))
+            ? `asked Airflow to re-parse ${file}.`
+            : `Airflow did not take a re-parse request for ${file} (Airflow before 2.10, or it no longer knows the file); waiting for its regular parse.`;
+        } catch (error) {
+          // Re-parsing only speeds things up: a read-only user (403) still gets the regular parse.
+          if (!(error instanceof HttpError) || error.kind === 'deadline') throw error;
+          return `could not request a re-parse of ${file} (${error.message}); waiting for its regular parse.`;
+        }
+      }),
+    ),
+  );
+  for (const note of notes) if (note) log(`Airflow ${client.instance}: ${note}`);
+}

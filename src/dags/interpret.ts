@@ -1,0 +1,2132 @@
+// A small abstract interpreter for DAG files. It runs the module's top-level
+// code the way Airflow's DagBag import would, but only the part that shapes
+// DAGs: constants, loops over literals, helper functions, `with DAG(...)`,
+// operators, TaskFlow decorators, task groups and dependency operators.
+// Anything it cannot know statically becomes an `unknown` value, and the DAG
+// that depends on it is marked partial instead of guessed.
+import type { DynamicDag } from '../model.js';
+import { DagNode, GroupNode, LabelNode, TaskNode, linkTasks, uniqueGroupLabel, uniqueTaskId } from './graph.js';
+import { isValidId } from './ids.js';
+import { braceFormat, decodeEscapes, parseIntLiteral, percentFormat } from './literals.js';
+import type { ParsedModule, PyNode } from './parser.js';
+import {
+  AIRFLOW_NAMES,
+  FALSE,
+  NONE,
+  Scope,
+  TRUE,
+  bool,
+  dict,
+  dictSet,
+  equals,
+  formatWith,
+  int,
+  keyOf,
+  list,
+  repr,
+  sameValue,
+  str,
+  toStr,
+  truthy,
+  unknown,
+  type AirflowName,
+  type DictValue,
+  type FunctionValue,
+  type GroupFunction,
+  type Kwargs,
+  type ListValue,
+  type TaskFunction,
+  type Value,
+} from './values.js';
+
+/** Thrown when a file runs past its time budget; the caller reports the file as skipped. */
+export class BudgetExceeded extends Error {}
+
+const MAX_CALL_DEPTH = 8;
+/** Bounds the interpreter's own recursion, whatever the nesting of calls and expressions. */
+const MAX_EVAL_DEPTH = 1000;
+const MAX_LOOP_ITERATIONS = 1000;
+const MAX_SEQUENCE = 10_000;
+
+// Calls into these modules never add tasks to a DAG; calls into a project's own
+// modules might (task factories), which makes the DAG partial.
+const INERT_MODULES = new Set([
+  // The standard library modules a DAG file plausibly touches at parse time.
+  '__future__', 'abc', 'argparse', 'ast', 'asyncio', 'base64', 'bisect', 'calendar', 'collections', 'configparser',
+  'contextlib', 'copy', 'csv', 'dataclasses', 'datetime', 'decimal', 'difflib', 'enum', 'fnmatch', 'functools',
+  'getpass', 'glob', 'gzip', 'hashlib', 'hmac', 'html', 'http', 'importlib', 'inspect', 'io', 'ipaddress', 'itertools',
+  'json', 'logging', 'math', 'operator', 'os', 'pathlib', 'pickle', 'platform', 'pprint', 'queue', 'random', 're',
+  'secrets', 'shlex', 'shutil', 'signal', 'socket', 'sqlite3', 'statistics', 'string', 'struct', 'subprocess', 'sys',
+  'tarfile', 'tempfile', 'textwrap', 'threading', 'time', 'traceback', 'types', 'typing', 'unicodedata', 'urllib',
+  'uuid', 'warnings', 'weakref', 'xml', 'zipfile', 'zoneinfo',
+  // Common third-party libraries, which know nothing of DAGs.
+  'boto3', 'botocore', 'dateutil', 'google', 'jinja2', 'kubernetes', 'numpy', 'pandas', 'pendulum', 'pyarrow',
+  'pydantic', 'pytz', 'requests', 'sqlalchemy', 'typing_extensions', 'yaml',
+]);
+
+/** `get_parsing_context()`: Airflow's DAG processor parses with no DAG or task selected. */
+const PARSING_CONTEXT = 'airflow.<parsing context>';
+
+const BUILTINS = new Set([
+  'range', 'len', 'str', 'int', 'float', 'bool', 'list', 'tuple', 'set', 'frozenset', 'dict', 'enumerate', 'zip',
+  'sorted', 'reversed', 'print', 'min', 'max', 'sum', 'any', 'all', 'abs', 'isinstance', 'format', 'repr',
+]);
+
+type Flow = 'normal' | 'break' | 'continue' | 'return' | 'raise';
+
+interface Frame {
+  readonly returns: Value[];
+  readonly globals: Set<string>;
+}
+
+/** What `with DAG(...)`, `with TaskGroup(...)` or a `@dag`/`@task_group` body makes current. */
+interface Context {
+  readonly dag: DagNode | null;
+  readonly group: GroupNode | null;
+}
+
+/** `with teardown_task:` / `with setup_task:` (Airflow's SetupTeardownContext). */
+interface SetupTeardownScope {
+  readonly managed: TaskNode[];
+  readonly teardown: boolean;
+  readonly counterparts: TaskNode[];
+  readonly work: TaskNode[];
+}
+
+interface CallArgs {
+  readonly args: Value[];
+  readonly kwargs: Map<string, Value>;
+  /** A `*x`/`**x` whose content is not static: some arguments are missing. */
+  readonly opaque: boolean;
+}
+
+export class Interpreter {
+  readonly dags: DagNode[] = [];
+  readonly dynamic: DynamicDag[] = [];
+  private readonly contexts: Context[] = [];
+  private readonly setupTeardown: SetupTeardownScope[] = [];
+  private readonly moduleScope = new Scope(null);
+  /** > 0 while running code that may or may not run (an undecidable `if`, a loop over unknown values). */
+  private uncertain = 0;
+  private callDepth = 0;
+  private depth = 0;
+  private steps = 0;
+
+  constructor(
+    private readonly module: ParsedModule,
+    private readonly source: string,
+    private readonly lineOf: (offset: number) => number,
+    private readonly deadline: number,
+  ) {}
+
+  run(): void {
+    this.execBlock(this.kids(this.module.root), this.moduleScope, { returns: [], globals: new Set() });
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private kids(node: PyNode): readonly PyNode[] {
+    return this.module.children(node);
+  }
+
+  private field(node: PyNode, name: string): PyNode | undefined {
+    return this.kids(node).find((child) => child.field === name);
+  }
+
+  private text(node: PyNode): string {
+    return this.source.slice(node.start, node.end);
+  }
+
+  private tick(): void {
+    this.steps++;
+    if ((this.steps & 1023) === 0 && performance.now() > this.deadline) throw new BudgetExceeded();
+  }
+
+  private currentDag(): DagNode | null {
+    return this.contexts[this.contexts.length - 1]?.dag ?? null;
+  }
+
+  private currentGroup(dag: DagNode | null): GroupNode | null {
+    if (!dag) return null;
+    const top = this.contexts[this.contexts.length - 1];
+    return top && top.dag === dag && top.group ? top.group : dag.root;
+  }
+
+  private markPartial(dag: DagNode | null = this.currentDag()): void {
+    if (dag) dag.partial = true;
+  }
+
+  /** A DAG touched by code that may not run is only partly known. */
+  private touched(dag: DagNode | null): void {
+    if (this.uncertain > 0) this.markPartial(dag);
+  }
+
+  private withContext<T>(context: Context, body: () => T): T {
+    this.contexts.push(context);
+    try {
+      return body();
+    } finally {
+      this.contexts.pop();
+    }
+  }
+
+  /** The value of an expression the reader cannot evaluate. */
+  private opaque(node: PyNode): Value {
+    return unknown(`\`${this.describe(node)}\` is only known at run time`);
+  }
+
+  /** A short quote of an expression for messages; reads only its start, whatever its size. */
+  private describe(node: PyNode): string {
+    const text = this.source.slice(node.start, Math.min(node.end, node.start + 120)).replace(/\s+/g, ' ');
+    return text.length > 60 || node.end > node.start + 120 ? `${text.slice(0, 57)}...` : text;
+  }
+
+  // ------------------------------------------------------------- statements
+
+  private execBlock(statements: readonly PyNode[], scope: Scope, frame: Frame): Flow {
+    for (const statement of statements) {
+      const flow = this.exec(statement, scope, frame);
+      if (flow !== 'normal') return flow;
+    }
+    return 'normal';
+  }
+
+  private exec(node: PyNode, scope: Scope, frame: Frame): Flow {
+    this.tick();
+    if (node.truncated) {
+      this.markPartial();
+      return 'normal';
+    }
+    if (this.depth >= MAX_EVAL_DEPTH) {
+      this.markPartial();
+      return 'normal';
+    }
+    this.depth++;
+    try {
+      return this.execStatement(node, scope, frame);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private execStatement(node: PyNode, scope: Scope, frame: Frame): Flow {
+    switch (node.type) {
+      case 'expression_statement':
+        for (const child of this.kids(node)) {
+          if (child.type === 'assignment') this.execAssignment(child, scope, frame);
+          else if (child.type === 'augmented_assignment') this.execAugmented(child, scope, frame);
+          else if (child.type === 'call') this.evalCall(child, scope, true);
+          else this.evaluate(child, scope);
+        }
+        return 'normal';
+      case 'if_statement':
+        return this.execIf(node, scope, frame);
+      case 'for_statement':
+        return this.execFor(node, scope, frame);
+      case 'while_statement':
+        return this.execWhile(node, scope, frame);
+      case 'try_statement':
+        return this.execTry(node, scope, frame);
+      case 'with_statement':
+        return this.execWith(node, scope, frame);
+      case 'function_definition':
+        this.assignName(this.text(this.field(node, 'name')!), this.defineFunction(node, scope), scope, frame);
+        return 'normal';
+      case 'decorated_definition':
+        this.execDecorated(node, scope, frame);
+        return 'normal';
+      case 'class_definition': {
+        const name = this.field(node, 'name');
+        if (name) this.assignName(this.text(name), { kind: 'class', name: this.text(name) }, scope, frame);
+        return 'normal';
+      }
+      case 'return_statement': {
+        const value = this.kids(node)[0];
+        frame.returns.push(value ? this.evaluate(value, scope) : NONE);
+        return 'return';
+      }
+      case 'import_statement':
+      case 'import_from_statement':
+        this.execImport(node, scope, frame);
+        return 'normal';
+      case 'global_statement':
+        for (const name of this.kids(node)) frame.globals.add(this.text(name));
+        return 'normal';
+      case 'break_statement':
+        return 'break';
+      case 'continue_statement':
+        return 'continue';
+      case 'raise_statement':
+        return 'raise';
+      case 'match_statement':
+        return this.execMatch(node, scope, frame);
+      case 'ERROR':
+        this.markPartial();
+        return 'normal';
+      default:
+        return 'normal';
+    }
+  }
+
+  private execAssignment(node: PyNode, scope: Scope, frame: Frame): Value {
+    const right = this.field(node, 'right');
+    const left = this.field(node, 'left');
+    if (!right || !left) return NONE;
+    // `a = b = value` nests as assignment(a, assignment(b, value)).
+    const value =
+      right.type === 'assignment'
+        ? this.execAssignment(right, scope, frame)
+        : right.type === 'augmented_assignment'
+          ? this.execAugmented(right, scope, frame)
+          : this.evaluate(right, scope);
+    this.assign(left, value, scope, frame);
+    return value;
+  }
+
+  private execAugmented(node: PyNode, scope: Scope, frame: Frame): Value {
+    const left = this.field(node, 'left');
+    const right = this.field(node, 'right');
+    const operator = this.field(node, 'operator');
+    if (!left || !right || !operator) return NONE;
+    const current = this.evaluate(left, scope);
+    const value = this.evaluate(right, scope);
+    // `items += more` extends the list in place, like Python.
+    if (operator.type === '+=' && current.kind === 'list' && !current.tuple) {
+      this.extend(current, value);
+      return current;
+    }
+    const result = this.binary(operator.type.slice(0, -1), current, value, node);
+    this.assign(left, result, scope, frame);
+    return result;
+  }
+
+  private execIf(node: PyNode, scope: Scope, frame: Frame): Flow {
+    // Collect the chain `if / elif / else` as (condition, block) pairs.
+    const branches: { condition: PyNode | null; body: PyNode | undefined }[] = [
+      { condition: this.field(node, 'condition') ?? null, body: this.field(node, 'consequence') },
+    ];
+    for (const clause of this.kids(node)) {
+      if (clause.type === 'elif_clause') {
+        branches.push({ condition: this.field(clause, 'condition') ?? null, body: this.field(clause, 'consequence') });
+      } else if (clause.type === 'else_clause') {
+        branches.push({ condition: null, body: this.field(clause, 'body') });
+      }
+    }
+    const undecided: (PyNode | undefined)[] = [];
+    let certain = false;
+    for (const branch of branches) {
+      const decision = branch.condition ? truthy(this.evaluate(branch.condition, scope)) : true;
+      if (decision === false) continue;
+      if (decision === true && undecided.length === 0) return branch.body ? this.execBlock(this.kids(branch.body), scope, frame) : 'normal';
+      undecided.push(branch.body);
+      if (decision === true) {
+        certain = true;
+        break;
+      }
+    }
+    if (undecided.length === 0) return 'normal';
+    // Unless some branch surely runs, "no branch at all" is one more possibility.
+    if (!certain) undecided.push(undefined);
+    this.runEither(undecided.map((body) => (body ? this.kids(body) : [])), scope, frame);
+    return 'normal';
+  }
+
+  /**
+   * Runs alternatives of which only one happens at run time, each from the same
+   * state, then keeps the variables they agree on; the rest become unknown.
+   */
+  private runEither(alternatives: readonly (readonly PyNode[])[], scope: Scope, frame: Frame): void {
+    const before = new Map(scope.vars);
+    const outcomes: Map<string, Value>[] = [];
+    this.uncertain++;
+    try {
+      for (const statements of alternatives) {
+        scope.vars.clear();
+        for (const [name, value] of before) scope.vars.set(name, value);
+        const returnsBefore = frame.returns.length;
+        const flow = this.execBlock(statements, scope, frame);
+        // A branch that may return makes the function's result uncertain.
+        if (flow === 'return' && frame.returns.length > returnsBefore) frame.returns.push(unknown('returned on a path that cannot be decided statically'));
+        outcomes.push(new Map(scope.vars));
+      }
+    } finally {
+      this.uncertain--;
+    }
+    scope.vars.clear();
+    const names = new Set(outcomes.flatMap((outcome) => [...outcome.keys()]));
+    for (const name of names) {
+      const values = outcomes.map((outcome) => outcome.get(name));
+      const first = values[0];
+      if (first !== undefined && values.every((value) => value !== undefined && (sameValue(value, first) || sameTask(value, first)))) {
+        scope.vars.set(name, first);
+      } else {
+        scope.vars.set(name, unknown(`\`${name}\` is set on a path that cannot be decided statically`));
+      }
+    }
+  }
+
+  private execFor(node: PyNode, scope: Scope, frame: Frame): Flow {
+    const target = this.field(node, 'left');
+    const iterable = this.field(node, 'right');
+    const body = this.field(node, 'body');
+    const orElse = this.kids(node).find((child) => child.type === 'else_clause');
+    if (!target || !iterable || !body) return 'normal';
+    const source = this.evaluate(iterable, scope);
+    const items = this.iterate(source);
+    if (items === null) {
+      this.assign(target, unknown(`loop over \`${this.describe(iterable)}\`, which is not static`), scope, frame);
+      this.runEither([this.kids(body), []], scope, frame);
+      return 'normal';
+    }
+    if (items.length > MAX_LOOP_ITERATIONS) {
+      this.markPartial();
+      return 'normal';
+    }
+    for (const item of items) {
+      this.assign(target, item, scope, frame);
+      const flow = this.execBlock(this.kids(body), scope, frame);
+      if (flow === 'break') return 'normal';
+      if (flow === 'return' || flow === 'raise') return flow;
+    }
+    const elseBody = orElse && this.field(orElse, 'body');
+    return elseBody ? this.execBlock(this.kids(elseBody), scope, frame) : 'normal';
+  }
+
+  private execWhile(node: PyNode, scope: Scope, frame: Frame): Flow {
+    const condition = this.field(node, 'condition');
+    const body = this.field(node, 'body');
+    if (!condition || !body) return 'normal';
+    if (truthy(this.evaluate(condition, scope)) === false) return 'normal';
+    // While loops in DAG files poll or retry; their body is read once, as code that may run.
+    this.runEither([this.kids(body), []], scope, frame);
+    return 'normal';
+  }
+
+  private execTry(node: PyNode, scope: Scope, frame: Frame): Flow {
+    // The `try` body is taken to succeed: handlers in DAG files are import fallbacks.
+    const body = this.field(node, 'body');
+    let flow: Flow = body ? this.execBlock(this.kids(body), scope, frame) : 'normal';
+    for (const clause of this.kids(node)) {
+      if (flow === 'normal' && clause.type === 'else_clause') {
+        const elseBody = this.field(clause, 'body');
+        if (elseBody) flow = this.execBlock(this.kids(elseBody), scope, frame);
+      } else if (clause.type === 'finally_clause') {
+        const block = this.kids(clause).find((child) => child.type === 'block');
+        const after = block ? this.execBlock(this.kids(block), scope, frame) : 'normal';
+        if (after !== 'normal') flow = after;
+      }
+    }
+    return flow;
+  }
+
+  private execMatch(node: PyNode, scope: Scope, frame: Frame): Flow {
+    const cases = this.kids(node).flatMap((child) => (child.type === 'block' ? this.kids(child) : [child])).filter((child) => child.type === 'case_clause');
+    const bodies = cases.map((clause) => {
+      const block = this.kids(clause).find((child) => child.type === 'block');
+      return block ? this.kids(block) : [];
+    });
+    this.runEither([...bodies, []], scope, frame);
+    return 'normal';
+  }
+
+  private execWith(node: PyNode, scope: Scope, frame: Frame): Flow {
+    const clause = this.kids(node).find((child) => child.type === 'with_clause');
+    const body = this.field(node, 'body');
+    const items = clause ? this.kids(clause).filter((child) => child.type === 'with_item') : [];
+    return this.enterWithItems(items, 0, body, scope, frame);
+  }
+
+  private enterWithItems(items: readonly PyNode[], index: number, body: PyNode | undefined, scope: Scope, frame: Frame): Flow {
+    const item = items[index];
+    if (!item) return body ? this.execBlock(this.kids(body), scope, frame) : 'normal';
+    const run = (): Flow => this.enterWithItems(items, index + 1, body, scope, frame);
+    let valueNode = this.field(item, 'value') ?? this.kids(item)[0];
+    let alias: PyNode | undefined;
+    if (valueNode?.type === 'as_pattern') {
+      alias = this.field(valueNode, 'alias');
+      valueNode = this.kids(valueNode).find((child) => child.field !== 'alias');
+    }
+    if (!valueNode) return run();
+    const value = this.evaluate(valueNode, scope);
+    const target = alias ? this.kids(alias)[0] : undefined;
+    // DAG, TaskGroup and task context managers return themselves from __enter__.
+    const entered = ['dag', 'group', 'task', 'list'].includes(value.kind) ? value : unknown(`value of \`with ${this.describe(valueNode)}\``);
+    if (target) this.assign(target, entered, scope, frame);
+    if (value.kind === 'dag') return this.withContext({ dag: value.dag, group: value.dag.root }, run);
+    if (value.kind === 'group') return this.withContext({ dag: value.group.dag, group: value.group }, run);
+    const managed = this.endpointTasks(value);
+    if (managed && managed.length > 0 && managed.every((task) => task.isSetup || task.isTeardown)) return this.withSetupTeardown(managed, run);
+    return run();
+  }
+
+  private execDecorated(node: PyNode, scope: Scope, frame: Frame): void {
+    const definition = this.field(node, 'definition');
+    if (!definition) return;
+    const decorators = this.kids(node).filter((child) => child.type === 'decorator');
+    // Python evaluates decorator expressions top-down, then applies them bottom-up.
+    const evaluated = decorators.map((decorator) => ({
+      value: this.kids(decorator)[0] ? this.evaluate(this.kids(decorator)[0]!, scope) : unknown('empty decorator'),
+      line: this.lineOf(decorator.start),
+    }));
+    const nameNode = this.field(definition, 'name');
+    if (!nameNode) return;
+    let value: Value =
+      definition.type === 'function_definition' ? this.defineFunction(definition, scope) : { kind: 'class', name: this.text(nameNode) };
+    for (let i = evaluated.length - 1; i >= 0; i--) value = this.decorate(evaluated[i]!.value, value, evaluated[i]!.line);
+    this.assignName(this.text(nameNode), value, scope, frame);
+  }
+
+  private execImport(node: PyNode, scope: Scope, frame: Frame): void {
+    if (node.type === 'import_statement') {
+      for (const name of this.kids(node)) {
+        const dotted = name.type === 'aliased_import' ? this.field(name, 'name') : name;
+        const alias = name.type === 'aliased_import' ? this.field(name, 'alias') : undefined;
+        if (!dotted) continue;
+        const path = this.text(dotted);
+        // `import a.b` binds `a`; `import a.b as c` binds the submodule.
+        const bound = alias ? path : path.split('.')[0]!;
+        this.assignName(alias ? this.text(alias) : bound, this.moduleValue(bound), scope, frame);
+      }
+      return;
+    }
+    const moduleNode = this.field(node, 'module_name');
+    const module = moduleNode ? this.text(moduleNode) : '';
+    for (const name of this.kids(node)) {
+      if (name.field !== 'name') continue;
+      const imported = name.type === 'aliased_import' ? this.field(name, 'name') : name;
+      const alias = name.type === 'aliased_import' ? this.field(name, 'alias') : undefined;
+      if (!imported) continue;
+      const importedName = this.text(imported);
+      this.assignName(alias ? this.text(alias) : importedName, this.importedValue(module, importedName), scope, frame);
+    }
+  }
+
+  private moduleValue(path: string): Value {
+    if (path === 'airflow' || path.startsWith('airflow.')) return { kind: 'module', path };
+    return { kind: 'unknown', reason: `\`${path}\` is imported`, module: path };
+  }
+
+  private importedValue(module: string, name: string): Value {
+    if (module === 'airflow' || module.startsWith('airflow.')) {
+      if (AIRFLOW_NAMES.has(name)) return { kind: 'airflow', name: name as AirflowName };
+      return { kind: 'module', path: `${module}.${name}` };
+    }
+    if (module === 'typing' && name === 'TYPE_CHECKING') return FALSE;
+    return { kind: 'unknown', reason: `\`${name}\` is imported from \`${module}\``, module };
+  }
+
+  // ------------------------------------------------------------ assignment
+
+  private assignName(name: string, value: Value, scope: Scope, frame: Frame): void {
+    (frame.globals.has(name) ? this.moduleScope : scope).vars.set(name, value);
+  }
+
+  private assign(target: PyNode, value: Value, scope: Scope, frame: Frame): void {
+    switch (target.type) {
+      case 'identifier':
+      case 'keyword_identifier':
+        this.assignName(this.text(target), value, scope, frame);
+        return;
+      case 'pattern_list':
+      case 'tuple_pattern':
+      case 'list_pattern':
+      case 'tuple':
+      case 'list':
+      case 'expression_list': {
+        const targets = this.kids(target);
+        const items = this.iterate(value);
+        const starAt = targets.findIndex((t) => t.type === 'list_splat_pattern' || t.type === 'list_splat');
+        const fits = items !== null && (starAt < 0 ? items.length === targets.length : items.length >= targets.length - 1);
+        targets.forEach((sub, i) => {
+          const inner = sub.type === 'list_splat_pattern' || sub.type === 'list_splat' ? this.kids(sub)[0] : sub;
+          if (!inner) return;
+          if (!fits || !items) {
+            this.assign(inner, unknown(`cannot unpack \`${this.describe(target)}\` statically`), scope, frame);
+          } else if (starAt < 0 || i < starAt) {
+            this.assign(inner, items[i]!, scope, frame);
+          } else if (i === starAt) {
+            this.assign(inner, list(items.slice(starAt, items.length - (targets.length - 1 - starAt))), scope, frame);
+          } else {
+            this.assign(inner, items[items.length - (targets.length - i)]!, scope, frame);
+          }
+        });
+        return;
+      }
+      case 'parenthesized_expression': {
+        const inner = this.kids(target)[0];
+        if (inner) this.assign(inner, value, scope, frame);
+        return;
+      }
+      case 'subscript': {
+        const container = this.field(target, 'value');
+        const keyNode = this.field(target, 'subscript');
+        if (!container || !keyNode) return;
+        const object = this.evaluate(container, scope);
+        const key = this.evaluate(keyNode, scope);
+        if (object.kind === 'dict') {
+          dictSet(object, key, value);
+          if (this.uncertain > 0) object.incomplete = true;
+        } else if (object.kind === 'list' && !object.tuple) {
+          const index = key.kind === 'int' ? (key.value < 0 ? object.items.length + key.value : key.value) : -1;
+          if (index >= 0 && index < object.items.length) object.items[index] = value;
+          else object.incomplete = true;
+          if (this.uncertain > 0) object.incomplete = true;
+        }
+        return;
+      }
+      default:
+        // Attribute assignments (`dag.doc_md = ...`) do not change ids or edges.
+        if (target.type === 'attribute') {
+          const object = this.field(target, 'object');
+          if (object) this.evaluate(object, scope);
+        }
+        return;
+    }
+  }
+
+  // ------------------------------------------------------------ expressions
+
+  evaluate(node: PyNode, scope: Scope): Value {
+    this.tick();
+    if (node.truncated || this.depth >= MAX_EVAL_DEPTH) {
+      this.markPartial();
+      return unknown('expression nested too deeply to read');
+    }
+    this.depth++;
+    try {
+      return this.evaluateNode(node, scope);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private evaluateNode(node: PyNode, scope: Scope): Value {
+    switch (node.type) {
+      case 'identifier':
+      case 'keyword_identifier':
+        return this.lookup(this.text(node), scope);
+      case 'string':
+      case 'concatenated_string':
+        return this.evalString(node, scope);
+      case 'integer': {
+        const value = parseIntLiteral(this.text(node));
+        return value === null ? unknown(`number ${this.text(node)}`) : int(value);
+      }
+      case 'float': {
+        const text = this.text(node).replace(/_/g, '');
+        return /[jJ]$/.test(text) ? unknown('complex number') : { kind: 'float', value: Number(text) };
+      }
+      case 'true':
+        return TRUE;
+      case 'false':
+        return FALSE;
+      case 'none':
+        return NONE;
+      case 'list':
+      case 'set':
+        return this.evalSequence(node, scope, false);
+      case 'tuple':
+      case 'expression_list':
+        return this.evalSequence(node, scope, true);
+      case 'dictionary':
+        return this.evalDict(node, scope);
+      case 'parenthesized_expression': {
+        const inner = this.kids(node)[0];
+        return inner ? this.evaluate(inner, scope) : list([], true);
+      }
+      case 'binary_operator': {
+        const left = this.field(node, 'left');
+        const right = this.field(node, 'right');
+        const operator = this.field(node, 'operator');
+        if (!left || !right || !operator) return unknown('incomplete expression');
+        return this.binary(operator.type, this.evaluate(left, scope), this.evaluate(right, scope), node);
+      }
+      case 'unary_operator': {
+        const operand = this.field(node, 'argument');
+        const operator = this.field(node, 'operator');
+        const value = operand ? this.evaluate(operand, scope) : NONE;
+        if ((value.kind === 'int' || value.kind === 'float') && operator) {
+          if (operator.type === '-') return { kind: value.kind, value: -value.value };
+          if (operator.type === '+') return value;
+          if (operator.type === '~' && value.kind === 'int') return int(~value.value);
+        }
+        return this.opaque(node);
+      }
+      case 'not_operator': {
+        const operand = this.field(node, 'argument');
+        const decision = operand ? truthy(this.evaluate(operand, scope)) : null;
+        return decision === null ? this.opaque(node) : bool(!decision);
+      }
+      case 'boolean_operator':
+        return this.evalBoolean(node, scope);
+      case 'comparison_operator':
+        return this.evalComparison(node, scope);
+      case 'conditional_expression': {
+        const [body, condition, orElse] = this.kids(node);
+        if (!body || !condition || !orElse) return unknown('incomplete expression');
+        const decision = truthy(this.evaluate(condition, scope));
+        if (decision === true) return this.evaluate(body, scope);
+        if (decision === false) return this.evaluate(orElse, scope);
+        this.uncertain++;
+        try {
+          const a = this.evaluate(body, scope);
+          const b = this.evaluate(orElse, scope);
+          return sameValue(a, b) ? a : unknown(`\`${this.describe(node)}\` depends on a condition known only at run time`);
+        } finally {
+          this.uncertain--;
+        }
+      }
+      case 'call':
+        return this.evalCall(node, scope, false);
+      case 'attribute': {
+        const object = this.field(node, 'object');
+        const attribute = this.field(node, 'attribute');
+        if (!object || !attribute) return unknown('incomplete expression');
+        return this.attribute(this.evaluate(object, scope), this.text(attribute), node);
+      }
+      case 'subscript':
+        return this.evalSubscript(node, scope);
+      case 'list_comprehension':
+      case 'set_comprehension':
+      case 'generator_expression':
+      case 'dictionary_comprehension':
+        return this.evalComprehension(node, scope);
+      case 'named_expression': {
+        const name = this.field(node, 'name');
+        const valueNode = this.field(node, 'value');
+        const value = valueNode ? this.evaluate(valueNode, scope) : NONE;
+        if (name) scope.vars.set(this.text(name), value);
+        return value;
+      }
+      case 'lambda':
+        return { kind: 'function', name: '<lambda>', node, defaults: this.defaults(node, scope), scope };
+      case 'ERROR':
+        this.markPartial();
+        return unknown('syntax error');
+      default:
+        return this.opaque(node);
+    }
+  }
+
+  private lookup(name: string, scope: Scope): Value {
+    const value = scope.lookup(name);
+    if (value !== undefined) return value;
+    if (name === '__file__') return unknown('`__file__` is only known where Airflow loads the file');
+    // Airflow imports DAG files under a generated module name, never "__main__".
+    if (name === '__name__') return str('unusual_prefix_dag_file');
+    if (BUILTINS.has(name)) return { kind: 'builtin', name };
+    // A star import or an unusual re-export: the well-known names still mean what they say.
+    if (AIRFLOW_NAMES.has(name)) return { kind: 'airflow', name: name as AirflowName };
+    return unknown(`\`${name}\` is not defined statically`);
+  }
+
+  private evalSequence(node: PyNode, scope: Scope, tuple: boolean): Value {
+    const result = list([], tuple);
+    for (const child of this.kids(node)) {
+      if (child.type === 'list_splat') {
+        const inner = this.kids(child)[0];
+        this.extend(result, inner ? this.evaluate(inner, scope) : unknown('empty splat'));
+      } else {
+        result.items.push(this.evaluate(child, scope));
+      }
+    }
+    return result;
+  }
+
+  private extend(target: ListValue, more: Value): void {
+    const items = this.iterate(more);
+    if (items === null) target.incomplete = true;
+    else target.items.push(...items);
+    if (this.uncertain > 0) target.incomplete = true;
+  }
+
+  private evalDict(node: PyNode, scope: Scope): Value {
+    const result = dict();
+    for (const child of this.kids(node)) {
+      if (child.type === 'pair') {
+        const key = this.field(child, 'key');
+        const value = this.field(child, 'value');
+        if (key && value) dictSet(result, this.evaluate(key, scope), this.evaluate(value, scope));
+      } else if (child.type === 'dictionary_splat') {
+        const inner = this.kids(child)[0];
+        const value = inner ? this.evaluate(inner, scope) : NONE;
+        if (value.kind === 'dict') {
+          for (const [key, item] of value.entries.values()) dictSet(result, key, item);
+          if (value.incomplete) result.incomplete = true;
+        } else {
+          result.incomplete = true;
+        }
+      }
+    }
+    return result;
+  }
+
+  private evalBoolean(node: PyNode, scope: Scope): Value {
+    const left = this.field(node, 'left');
+    const right = this.field(node, 'right');
+    const operator = this.field(node, 'operator');
+    if (!left || !right || !operator) return unknown('incomplete expression');
+    const a = this.evaluate(left, scope);
+    const decision = truthy(a);
+    const isAnd = operator.type === 'and';
+    if (decision === null) {
+      this.uncertain++;
+      try {
+        this.evaluate(right, scope);
+      } finally {
+        this.uncertain--;
+      }
+      return this.opaque(node);
+    }
+    if (isAnd ? !decision : decision) return a;
+    return this.evaluate(right, scope);
+  }
+
+  private evalComparison(node: PyNode, scope: Scope): Value {
+    const operands = this.kids(node).filter((child) => child.field !== 'operators');
+    const operators = this.kids(node).filter((child) => child.field === 'operators');
+    let left = operands[0] ? this.evaluate(operands[0], scope) : NONE;
+    let result: boolean | null = true;
+    for (let i = 0; i < operators.length; i++) {
+      const rightNode = operands[i + 1];
+      if (!rightNode) return unknown('incomplete comparison');
+      const right = this.evaluate(rightNode, scope);
+      const step = compare(operators[i]!.type, left, right);
+      if (step === false) return FALSE;
+      if (step === null) result = null;
+      left = right;
+    }
+    return result === null ? this.opaque(node) : TRUE;
+  }
+
+  private evalSubscript(node: PyNode, scope: Scope): Value {
+    const container = this.field(node, 'value');
+    const subscripts = this.kids(node).filter((child) => child.field === 'subscript');
+    if (!container || subscripts.length !== 1) return this.opaque(node);
+    const object = this.evaluate(container, scope);
+    const keyNode = subscripts[0]!;
+    if (keyNode.type === 'slice') return this.slice(object, keyNode, scope);
+    const key = this.evaluate(keyNode, scope);
+    switch (object.kind) {
+      case 'list':
+      case 'str': {
+        if (key.kind !== 'int' || (object.kind === 'list' && object.incomplete)) return this.opaque(node);
+        const length = object.kind === 'list' ? object.items.length : object.value.length;
+        const index = key.value < 0 ? length + key.value : key.value;
+        if (index < 0 || index >= length) return unknown(`index out of range in \`${this.describe(node)}\``);
+        return object.kind === 'list' ? object.items[index]! : str(object.value[index]!);
+      }
+      case 'dict': {
+        const hash = keyOf(key);
+        const entry = hash === null ? undefined : object.entries.get(hash);
+        return entry ? entry[1] : unknown(`\`${this.describe(node)}\` is not a static key`);
+      }
+      case 'task':
+        // `task_output["key"]` is still an XComArg of the same task.
+        return object.xcom ? object : this.opaque(node);
+      case 'group': {
+        const label = key.kind === 'str' ? object.group.childId(key.value) : undefined;
+        const child = object.group.children.find((c) => (c instanceof TaskNode ? c.id === label : c.groupId === label));
+        if (child instanceof TaskNode) return { kind: 'task', task: child, xcom: false };
+        if (child instanceof GroupNode) return { kind: 'group', group: child };
+        return this.opaque(node);
+      }
+      default:
+        return this.opaque(node);
+    }
+  }
+
+  private slice(object: Value, node: PyNode, scope: Scope): Value {
+    if (object.kind !== 'list' && object.kind !== 'str') return this.opaque(node);
+    if (object.kind === 'list' && object.incomplete) return unknown('slice of a list that is not static');
+    // slice children: [start] ':' [stop] [':' [step]] — only the named ones are kept,
+    // so positions are read from the source text around the colons.
+    const parts = this.text(node).split(':');
+    const bounds: (number | null)[] = [];
+    const children = [...this.kids(node)];
+    for (const part of parts) {
+      if (part.trim() === '') {
+        bounds.push(null);
+        continue;
+      }
+      const child = children.shift();
+      const value = child ? this.evaluate(child, scope) : NONE;
+      if (value.kind === 'none') bounds.push(null);
+      else if (value.kind === 'int') bounds.push(value.value);
+      else return this.opaque(node);
+    }
+    const [startBound = null, stopBound = null, step = null] = bounds;
+    if (step !== null && step !== 1) return unknown('slice with a step');
+    const length = object.kind === 'list' ? object.items.length : object.value.length;
+    const clamp = (n: number | null, fallback: number): number => (n === null ? fallback : n < 0 ? Math.max(0, length + n) : Math.min(n, length));
+    const start = clamp(startBound, 0);
+    const stop = clamp(stopBound, length);
+    return object.kind === 'list' ? list(object.items.slice(start, Math.max(start, stop)), object.tuple) : str(object.value.slice(start, Math.max(start, stop)));
+  }
+
+  private evalComprehension(node: PyNode, scope: Scope): Value {
+    const body = this.field(node, 'body');
+    const clauses = this.kids(node).filter((child) => child.type === 'for_in_clause' || child.type === 'if_clause');
+    if (!body) return unknown('incomplete comprehension');
+    const isDict = node.type === 'dictionary_comprehension';
+    const results: Value[] = [];
+    const pairs: [Value, Value][] = [];
+    const inner = new Scope(scope);
+    const frame: Frame = { returns: [], globals: new Set() };
+    let complete = true;
+    const run = (index: number): void => {
+      const clause = clauses[index];
+      if (!clause) {
+        if (isDict) {
+          const key = this.field(body, 'key');
+          const value = this.field(body, 'value');
+          if (key && value) pairs.push([this.evaluate(key, inner), this.evaluate(value, inner)]);
+        } else {
+          results.push(this.evaluate(body, inner));
+        }
+        return;
+      }
+      if (clause.type === 'if_clause') {
+        const condition = this.kids(clause)[0];
+        const decision = condition ? truthy(this.evaluate(condition, inner)) : true;
+        if (decision === false) return;
+        if (decision === null) {
+          complete = false;
+          this.uncertain++;
+          try {
+            run(index + 1);
+          } finally {
+            this.uncertain--;
+          }
+          return;
+        }
+        run(index + 1);
+        return;
+      }
+      const target = this.field(clause, 'left');
+      const iterable = this.field(clause, 'right');
+      if (!target || !iterable) return;
+      const items = this.iterate(this.evaluate(iterable, inner));
+      if (items === null || items.length > MAX_LOOP_ITERATIONS) {
+        complete = false;
+        this.assign(target, unknown(`loop over \`${this.describe(iterable)}\`, which is not static`), inner, frame);
+        this.uncertain++;
+        try {
+          run(index + 1);
+        } finally {
+          this.uncertain--;
+        }
+        return;
+      }
+      for (const item of items) {
+        this.assign(target, item, inner, frame);
+        run(index + 1);
+      }
+    };
+    run(0);
+    if (isDict) {
+      const result = dict(pairs);
+      result.incomplete ||= !complete;
+      return result;
+    }
+    const result = list(complete ? results : results.filter((value) => value.kind !== 'unknown'));
+    result.incomplete = !complete;
+    return result;
+  }
+
+  private evalString(node: PyNode, scope: Scope): Value {
+    if (node.type === 'concatenated_string') {
+      let text = '';
+      for (const part of this.kids(node)) {
+        const value = this.evalString(part, scope);
+        if (value.kind !== 'str') return value;
+        text += value.value;
+      }
+      return str(text);
+    }
+    const children = this.kids(node);
+    const startNode = children.find((child) => child.type === 'string_start');
+    if (!startNode) return this.plainString(node);
+    const prefix = this.text(startNode).replace(/['"]+$/, '').toLowerCase();
+    if (prefix.includes('b') || prefix.includes('t')) return unknown('bytes or template string');
+    const raw = prefix.includes('r');
+    const formatted = prefix.includes('f');
+    let text = '';
+    for (const child of children) {
+      if (child.type === 'string_content') {
+        let content = this.text(child);
+        if (formatted) content = content.replace(/\{\{/g, '{').replace(/\}\}/g, '}');
+        const decoded = raw ? content : decodeEscapes(content);
+        if (decoded === null) return unknown('string with a named escape');
+        text += decoded;
+      } else if (child.type === 'interpolation') {
+        const piece = this.interpolate(child, scope);
+        if (piece.kind !== 'str') return piece;
+        text += piece.value;
+      } else if (child.type === 'escape_interpolation') {
+        text += this.text(child).slice(1);
+      }
+    }
+    return str(text);
+  }
+
+  /** A literal without interpolation, whose children the parser did not copy: read from the source. */
+  private plainString(node: PyNode): Value {
+    const text = this.text(node);
+    const prefix = /^[A-Za-z]*/.exec(text)![0].toLowerCase();
+    if (prefix.includes('b')) return unknown('bytes string');
+    const rest = text.slice(prefix.length);
+    const quote = rest.startsWith('"""') || rest.startsWith("'''") ? rest.slice(0, 3) : rest.slice(0, 1);
+    // An unterminated literal (a syntax error) has no closing quote to drop.
+    const body = rest.length >= 2 * quote.length && rest.endsWith(quote) ? rest.slice(quote.length, -quote.length) : rest.slice(quote.length);
+    const decoded = prefix.includes('r') ? body : decodeEscapes(body);
+    return decoded === null ? unknown('string with a named escape') : str(decoded);
+  }
+
+  private interpolate(node: PyNode, scope: Scope): Value {
+    const expression = this.field(node, 'expression');
+    const conversion = this.field(node, 'type_conversion');
+    const spec = this.field(node, 'format_specifier');
+    if (!expression) return unknown('empty interpolation');
+    const value = this.evaluate(expression, scope);
+    if (value.kind === 'unknown') return value;
+    if (spec && this.kids(spec).some((child) => child.type === 'interpolation')) return unknown('nested format specifier');
+    const converted = conversion && /r|a/.test(this.text(conversion)) ? repr(value) : toStr(value);
+    if (converted === null) return unknown(`\`${this.describe(expression)}\` has no static text`);
+    const specText = spec ? this.text(spec).replace(/^:/, '') : '';
+    const formatted = conversion ? formatWith(str(converted), specText) : formatWith(value, specText);
+    return formatted === null ? unknown(`format spec \`${specText}\``) : str(formatted);
+  }
+
+  // ------------------------------------------------------------- operators
+
+  private binary(operator: string, a: Value, b: Value, node: PyNode): Value {
+    if (operator === '>>' || operator === '<<') {
+      if (a.kind === 'int' && b.kind === 'int') return int(operator === '>>' ? a.value >> b.value : a.value << b.value);
+      // Both return the right operand, so `a >> b >> c` links a→b, then b→c.
+      if (operator === '>>') this.link(a, b);
+      else this.link(b, a);
+      return b;
+    }
+    if (a.kind === 'int' && b.kind === 'int') {
+      switch (operator) {
+        case '+':
+          return int(a.value + b.value);
+        case '-':
+          return int(a.value - b.value);
+        case '*':
+          return int(a.value * b.value);
+        case '//':
+          return b.value === 0 ? unknown('division by zero') : int(Math.floor(a.value / b.value));
+        case '%':
+          return b.value === 0 ? unknown('division by zero') : int(((a.value % b.value) + b.value) % b.value);
+        case '**':
+          return b.value >= 0 ? int(a.value ** b.value) : { kind: 'float', value: a.value ** b.value };
+        case '/':
+          return b.value === 0 ? unknown('division by zero') : { kind: 'float', value: a.value / b.value };
+      }
+    }
+    if (operator === '+') {
+      if (a.kind === 'str' && b.kind === 'str') return str(a.value + b.value);
+      if (a.kind === 'list' && b.kind === 'list' && a.tuple === b.tuple) {
+        const joined = list([...a.items, ...b.items], a.tuple);
+        joined.incomplete = a.incomplete || b.incomplete;
+        return joined;
+      }
+    }
+    if (operator === '*') {
+      const [seq, times] = a.kind === 'int' ? [b, a] : [a, b];
+      if (times.kind === 'int' && times.value * (seq.kind === 'str' ? seq.value.length : seq.kind === 'list' ? seq.items.length : 0) <= MAX_SEQUENCE) {
+        if (seq.kind === 'str') return str(seq.value.repeat(Math.max(0, times.value)));
+        if (seq.kind === 'list' && !seq.incomplete) return list(Array.from({ length: Math.max(0, times.value) }, () => seq.items).flat(), seq.tuple);
+      }
+    }
+    if (operator === '%' && a.kind === 'str') {
+      const formatted = percentFormat(a.value, b);
+      return formatted === null ? this.opaque(node) : str(formatted);
+    }
+    if (operator === '|' && a.kind === 'dict' && b.kind === 'dict') {
+      const merged = dict([...a.entries.values(), ...b.entries.values()]);
+      merged.incomplete = a.incomplete || b.incomplete;
+      return merged;
+    }
+    return this.opaque(node);
+  }
+
+  // ----------------------------------------------------------------- edges
+
+  /** The tasks a value stands for as a dependency endpoint; null when it is not static. */
+  private endpointTasks(value: Value): TaskNode[] | null {
+    if (value.kind === 'task') return [value.task];
+    if (value.kind === 'list') {
+      if (value.incomplete) return null;
+      const tasks: TaskNode[] = [];
+      for (const item of value.items) {
+        if (item.kind !== 'task') return null;
+        tasks.push(item.task);
+      }
+      return tasks;
+    }
+    return null;
+  }
+
+  /** `upstream >> downstream`, with Airflow's meaning for lists, task groups and labels. */
+  private link(upstream: Value, downstream: Value): void {
+    if (upstream.kind === 'list') {
+      if (upstream.incomplete) this.markPartial(this.dagOf(downstream));
+      for (const item of upstream.items) this.link(item, downstream);
+      return;
+    }
+    if (downstream.kind === 'list') {
+      if (downstream.incomplete) this.markPartial(this.dagOf(upstream));
+      for (const item of downstream.items) this.link(upstream, item);
+      return;
+    }
+    if (upstream.kind === 'label') {
+      upstream.label.downstream.push(downstream);
+      for (const before of upstream.label.upstream) this.link(before, downstream);
+      return;
+    }
+    if (downstream.kind === 'label') {
+      downstream.label.upstream.push(upstream);
+      for (const after of downstream.label.downstream) this.link(upstream, after);
+      return;
+    }
+    const ups = upstream.kind === 'task' ? [upstream.task] : upstream.kind === 'group' ? upstream.group.leaves() : null;
+    const downs = downstream.kind === 'task' ? [downstream.task] : downstream.kind === 'group' ? downstream.group.roots() : null;
+    if (!ups || !downs) {
+      // One side is something the reader cannot see: the edge exists, its ends are unknown.
+      this.markPartial(this.dagOf(upstream) ?? this.dagOf(downstream) ?? this.currentDag());
+      return;
+    }
+    for (const up of ups) {
+      for (const down of downs) {
+        linkTasks(up, down);
+        this.touched(up.dag ?? down.dag);
+      }
+    }
+  }
+
+  private dagOf(value: Value): DagNode | null {
+    if (value.kind === 'task') return value.task.dag;
+    if (value.kind === 'group') return value.group.dag;
+    if (value.kind === 'list') {
+      for (const item of value.items) {
+        const dag = this.dagOf(item);
+        if (dag) return dag;
+      }
+    }
+    return null;
+  }
+
+  private isDependency(value: Value): boolean {
+    return value.kind === 'task' || value.kind === 'group' || value.kind === 'label';
+  }
+
+  /** Airflow's `chain(*tasks)`: lists next to lists are linked pairwise. */
+  private chain(values: readonly Value[]): void {
+    for (let i = 0; i + 1 < values.length; i++) {
+      const up = values[i]!;
+      const down = values[i + 1]!;
+      if (this.isDependency(up) || this.isDependency(down)) {
+        this.link(up, down);
+      } else if (up.kind === 'list' && down.kind === 'list') {
+        if (up.items.length !== down.items.length || up.incomplete || down.incomplete) {
+          this.markPartial(this.dagOf(up) ?? this.dagOf(down));
+          continue;
+        }
+        up.items.forEach((item, j) => this.link(item, down.items[j]!));
+      } else {
+        this.markPartial(this.dagOf(up) ?? this.dagOf(down));
+      }
+    }
+  }
+
+  /** Airflow's `chain_linear(*elements)`: every task of one element before every task of the next. */
+  private chainLinear(values: readonly Value[]): void {
+    for (let i = 0; i + 1 < values.length; i++) {
+      const previous = values[i]!;
+      const items = previous.kind === 'list' ? previous.items : [previous];
+      if (previous.kind === 'list' && previous.incomplete) this.markPartial(this.dagOf(values[i + 1]!));
+      for (const item of items) this.link(item, values[i + 1]!);
+    }
+  }
+
+  /** All XComArgs inside a call's arguments: each makes its task upstream of the new one. */
+  private xcomUpstreams(values: Iterable<Value>, found: TaskNode[] = [], depth = 0): TaskNode[] {
+    if (depth > 8) return found;
+    for (const value of values) {
+      if (value.kind === 'task' && value.xcom) found.push(value.task);
+      else if (value.kind === 'list') this.xcomUpstreams(value.items, found, depth + 1);
+      else if (value.kind === 'dict') this.xcomUpstreams([...value.entries.values()].flat(), found, depth + 1);
+    }
+    return found;
+  }
+
+  // ----------------------------------------------------------------- calls
+
+  private evalArgs(node: PyNode | undefined, scope: Scope): CallArgs {
+    const args: Value[] = [];
+    const kwargs = new Map<string, Value>();
+    let opaque = false;
+    if (!node) return { args, kwargs, opaque };
+    if (node.type === 'generator_expression') return { args: [this.evaluate(node, scope)], kwargs, opaque };
+    for (const child of this.kids(node)) {
+      if (child.type === 'keyword_argument') {
+        const name = this.field(child, 'name');
+        const value = this.field(child, 'value');
+        if (name && value) kwargs.set(this.text(name), this.evaluate(value, scope));
+      } else if (child.type === 'list_splat') {
+        const inner = this.kids(child)[0];
+        const items = inner ? this.iterate(this.evaluate(inner, scope)) : null;
+        if (items) args.push(...items);
+        else opaque = true;
+      } else if (child.type === 'dictionary_splat') {
+        const inner = this.kids(child)[0];
+        const value = inner ? this.evaluate(inner, scope) : NONE;
+        if (value.kind === 'dict' && !value.incomplete) {
+          for (const [key, item] of value.entries.values()) {
+            if (key.kind === 'str') kwargs.set(key.value, item);
+          }
+        } else {
+          opaque = true;
+        }
+      } else {
+        args.push(this.evaluate(child, scope));
+      }
+    }
+    return { args, kwargs, opaque };
+  }
+
+  private evalCall(node: PyNode, scope: Scope, statement: boolean): Value {
+    const calleeNode = this.field(node, 'function');
+    if (!calleeNode) return unknown('incomplete call');
+    const callee = this.evaluate(calleeNode, scope);
+    const call = this.evalArgs(this.field(node, 'arguments'), scope);
+    return this.call(callee, call, node, statement);
+  }
+
+  private call(callee: Value, call: CallArgs, node: PyNode, statement = false): Value {
+    const { args, kwargs } = call;
+    switch (callee.kind) {
+      case 'module':
+        if (callee.path.endsWith('.get_parsing_context') || callee.path === 'get_parsing_context') return { kind: 'module', path: PARSING_CONTEXT };
+        break;
+      case 'function':
+        return this.callFunction(callee, call);
+      case 'taskFunction':
+        return this.createDecoratedTask(callee, call);
+      case 'dagFunction':
+        return this.createDagFromFunction(callee);
+      case 'groupFunction':
+        return this.createGroupFromFunction(callee, call, null);
+      case 'decorator':
+        return args[0] ? this.decorate(callee, args[0], callee.line) : unknown('decorator called without a function');
+      case 'airflow':
+        return this.callAirflow(callee.name, call, node);
+      case 'builtin':
+        return this.callBuiltin(callee.name, call, node);
+      case 'method':
+        return this.callMethod(callee.self, callee.name, call, node);
+      default:
+        break;
+    }
+    // Any other callable given a task_id is an operator: a class from a provider,
+    // a custom operator, or an operator imported from a module we cannot see.
+    if (kwargs.has('task_id')) return this.createOperator(kwargs);
+    const dag = this.currentDag();
+    if (callee.kind === 'unknown' && callee.module && !isInertModule(callee.module)) {
+      // A project helper may add tasks to whatever DAG it is handed or is current.
+      const handed = [...args, ...kwargs.values()].some((value) => value.kind === 'dag' || value.kind === 'task' || value.kind === 'group');
+      if ((statement || handed) && (dag || handed)) {
+        for (const value of [...args, ...kwargs.values()]) this.markPartial(value.kind === 'dag' ? value.dag : this.dagOf(value));
+        this.markPartial(dag);
+      }
+    } else if (call.opaque && dag) {
+      this.markPartial(dag);
+    }
+    return callee.kind === 'unknown' && callee.module
+      ? { kind: 'unknown', reason: `\`${this.describe(node)}\` is only known at run time`, module: callee.module }
+      : this.opaque(node);
+  }
+
+  private callFunction(fn: FunctionValue, call: CallArgs, bindAsParams = false): Value {
+    if (this.callDepth >= MAX_CALL_DEPTH) {
+      this.markPartial();
+      return unknown(`calls nested deeper than ${MAX_CALL_DEPTH}`);
+    }
+    const scope = new Scope(fn.scope);
+    this.bindParameters(fn, call, scope, bindAsParams);
+    const frame: Frame = { returns: [], globals: new Set() };
+    this.callDepth++;
+    try {
+      if (fn.node.type === 'lambda') {
+        const body = this.field(fn.node, 'body');
+        return body ? this.evaluate(body, scope) : NONE;
+      }
+      const body = this.field(fn.node, 'body');
+      const flow = body ? this.execBlock(this.kids(body), scope, frame) : 'normal';
+      if (flow === 'raise' && frame.returns.length === 0) return unknown(`\`${fn.name}()\` raises`);
+    } finally {
+      this.callDepth--;
+    }
+    const [first, ...rest] = frame.returns;
+    if (!first) return NONE;
+    return rest.every((value) => sameValue(value, first)) ? first : unknown(`\`${fn.name}()\` returns different values`);
+  }
+
+  private defaults(node: PyNode, scope: Scope): Map<string, Value> {
+    const defaults = new Map<string, Value>();
+    const parameters = this.field(node, 'parameters');
+    if (!parameters) return defaults;
+    for (const parameter of this.kids(parameters)) {
+      if (parameter.type !== 'default_parameter' && parameter.type !== 'typed_default_parameter') continue;
+      const name = this.field(parameter, 'name');
+      const value = this.field(parameter, 'value');
+      if (name && value) defaults.set(this.text(name), this.evaluate(value, scope));
+    }
+    return defaults;
+  }
+
+  private defineFunction(node: PyNode, scope: Scope): FunctionValue {
+    const name = this.field(node, 'name');
+    return { kind: 'function', name: name ? this.text(name) : '<function>', node, defaults: this.defaults(node, scope), scope };
+  }
+
+  /**
+   * Binds arguments to parameters as Python does. A `@dag` function's parameters
+   * are DAG params: at parse time they are placeholders, never the defaults.
+   */
+  private bindParameters(fn: FunctionValue, call: CallArgs, scope: Scope, dagParams: boolean): void {
+    const parameters = this.field(fn.node, 'parameters');
+    if (!parameters) return;
+    const args = [...call.args];
+    const kwargs = new Map(call.kwargs);
+    let keywordOnly = false;
+    const missing = (name: string): Value =>
+      dagParams
+        ? unknown(`\`${name}\` is a DAG param, known only at run time`)
+        : unknown(`parameter \`${name}\` of \`${fn.name}()\` is not given statically`);
+    for (const parameter of this.kids(parameters)) {
+      const kind = parameter.type;
+      if (kind === 'keyword_separator') {
+        keywordOnly = true;
+        continue;
+      }
+      if (kind === 'positional_separator') continue;
+      const inner = kind === 'typed_parameter' ? this.kids(parameter).find((child) => child.field !== 'type') : parameter;
+      if (!inner) continue;
+      if (inner.type === 'list_splat_pattern') {
+        const name = this.kids(inner)[0];
+        if (name) scope.vars.set(this.text(name), dagParams ? missing(this.text(name)) : list(args.splice(0), true));
+        keywordOnly = true;
+        continue;
+      }
+      if (inner.type === 'dictionary_splat_pattern') {
+        const name = this.kids(inner)[0];
+        const rest = dict([...kwargs].map(([key, value]) => [str(key), value] as const));
+        rest.incomplete = call.opaque;
+        if (name) scope.vars.set(this.text(name), dagParams ? missing(this.text(name)) : rest);
+        continue;
+      }
+      const nameNode = inner.type === 'identifier' ? inner : this.field(inner, 'name');
+      if (!nameNode) continue;
+      const name = this.text(nameNode);
+      let value: Value | undefined;
+      if (!dagParams) {
+        if (!keywordOnly && args.length > 0) value = args.shift();
+        else if (kwargs.has(name)) value = kwargs.get(name);
+        else if (!call.opaque) value = fn.defaults.get(name);
+        kwargs.delete(name);
+      }
+      scope.vars.set(name, value ?? missing(name));
+    }
+  }
+
+  private callAirflow(name: AirflowName, call: CallArgs, node: PyNode): Value {
+    const { args, kwargs } = call;
+    const fn = args[0];
+    const line = this.lineOf(node.start);
+    switch (name) {
+      case 'DAG': {
+        const dag = this.createDag(args[0] ?? kwargs.get('dag_id'), node);
+        return { kind: 'dag', dag };
+      }
+      case 'dag':
+      case 'task':
+      case 'task_group':
+      case 'asset':
+      case 'asset.multi':
+        if (fn && (fn.kind === 'function' || fn.kind === 'taskFunction')) return this.decorate({ kind: 'airflow', name }, fn, line);
+        if (name === 'task' && kwargs.has('python_callable')) {
+          const callable = kwargs.get('python_callable')!;
+          if (callable.kind === 'function') return this.decorate({ kind: 'decorator', target: 'task', kwargs, line }, callable, line);
+        }
+        return { kind: 'decorator', target: name, kwargs, line };
+      case 'setup':
+      case 'teardown':
+        return fn ? this.decorate({ kind: 'airflow', name }, fn, line) : unknown(`\`${name}()\` without a function`);
+      case 'TaskGroup':
+        return { kind: 'group', group: this.createGroup(args[0] ?? kwargs.get('group_id'), kwargs, false) };
+      case 'chain':
+        this.chain(args);
+        return NONE;
+      case 'chain_linear':
+        this.chainLinear(args);
+        return NONE;
+      case 'cross_downstream': {
+        const from = args[0] ?? kwargs.get('from_tasks');
+        const to = args[1] ?? kwargs.get('to_tasks');
+        if (from && to) {
+          const items = from.kind === 'list' ? from.items : [from];
+          if (from.kind === 'list' && from.incomplete) this.markPartial(this.dagOf(to));
+          for (const item of items) this.link(item, to);
+        }
+        return NONE;
+      }
+      case 'Label':
+        return { kind: 'label', label: new LabelNode() };
+      case 'XComArg':
+        return fn?.kind === 'task' ? { kind: 'task', task: fn.task, xcom: true } : unknown('XComArg of an unknown task');
+    }
+  }
+
+  private decorate(decorator: Value, target: Value, line: number): Value {
+    const fn = target.kind === 'function' ? target : target.kind === 'taskFunction' ? target.fn : null;
+    const base: Kwargs = target.kind === 'taskFunction' ? target.kwargs : new Map();
+    const name = decorator.kind === 'airflow' ? decorator.name : decorator.kind === 'decorator' ? decorator.target : null;
+    const kwargs = decorator.kind === 'decorator' ? decorator.kwargs : new Map<string, Value>();
+    if (!fn || name === null) return target;
+    switch (name) {
+      case 'task':
+        return {
+          kind: 'taskFunction',
+          fn,
+          kwargs: new Map([...base, ...kwargs]),
+          setup: target.kind === 'taskFunction' && target.setup,
+          teardown: target.kind === 'taskFunction' && target.teardown,
+        };
+      case 'setup':
+      case 'teardown': {
+        const task: TaskFunction =
+          target.kind === 'taskFunction' ? target : { kind: 'taskFunction', fn, kwargs: new Map(), setup: false, teardown: false };
+        return { ...task, setup: task.setup || name === 'setup', teardown: task.teardown || name === 'teardown' };
+      }
+      case 'dag':
+        return { kind: 'dagFunction', fn, kwargs, line };
+      case 'task_group':
+        return { kind: 'groupFunction', fn, kwargs };
+      case 'asset':
+      case 'asset.multi':
+        this.createAsset(fn, kwargs, name === 'asset.multi', line);
+        return unknown(`asset \`${fn.name}\``);
+      default:
+        return target;
+    }
+  }
+
+  // --------------------------------------------------------------- creation
+
+  private createDag(idValue: Value | undefined, node: PyNode, fallback?: string, line = this.lineOf(node.start)): DagNode {
+    let id: string | null = null;
+    if ((idValue === undefined || idValue.kind === 'none') && fallback !== undefined) id = fallback;
+    else if (idValue?.kind === 'str') id = idValue.value;
+    if (id !== null && !isValidId(id)) {
+      this.dynamic.push({ line, reason: `DAG id ${JSON.stringify(id.slice(0, 80))} is not a valid Airflow id` });
+      id = null;
+    } else if (id === null) {
+      const reason = idValue === undefined ? 'the DAG has no dag_id' : idValue.kind === 'unknown' ? idValue.reason : `dag_id is not a string`;
+      this.dynamic.push({ line, reason: `DAG id cannot be read statically: ${reason}` });
+    }
+    const dag = new DagNode(id, line);
+    this.touched(dag);
+    this.dags.push(dag);
+    return dag;
+  }
+
+  private createDagFromFunction(fn: { readonly fn: FunctionValue; readonly kwargs: Kwargs; readonly line: number }): Value {
+    const dag = this.createDag(fn.kwargs.get('dag_id'), fn.fn.node, fn.fn.name, fn.line);
+    this.withContext({ dag, group: dag.root }, () => this.callFunction(fn.fn, { args: [], kwargs: new Map(), opaque: false }, true));
+    return { kind: 'dag', dag };
+  }
+
+  /** `@asset` (Airflow 3): a one-task DAG named after the asset, its task after the function. */
+  private createAsset(fn: FunctionValue, kwargs: Kwargs, multi: boolean, line: number): void {
+    const name = kwargs.get('name');
+    const idValue = kwargs.get('dag_id') ?? (multi ? undefined : name);
+    const dag = this.createDag(idValue, fn.node, fn.name, line);
+    const task = new TaskNode(isValidId(fn.name) ? fn.name : null, dag, dag.root);
+    dag.add(task);
+    dag.root.children.push(task);
+  }
+
+  private createGroup(idValue: Value | undefined, kwargs: Kwargs, suffixOnCollision: boolean): GroupNode {
+    const parentValue = kwargs.get('parent_group');
+    const dagValue = kwargs.get('dag');
+    const context = this.currentDag();
+    let parent = parentValue?.kind === 'group' ? parentValue.group : null;
+    const dag = parent?.dag ?? (dagValue?.kind === 'dag' ? dagValue.dag : context);
+    parent ??= this.currentGroup(dag);
+    const prefixValue = kwargs.get('prefix_group_id');
+    const prefix = prefixValue === undefined ? true : truthy(prefixValue);
+    if (prefix === null) this.markPartial(dag);
+    let label = idValue?.kind === 'str' ? idValue.value : null;
+    if (label !== null && suffixOnCollision && parent && dag) label = uniqueGroupLabel(label, parent, dag) ?? label;
+    const dynamic = label === null || !isValidId(label);
+    const group = new GroupNode(dynamic ? null : label, dynamic, prefix !== false, parent, dag);
+    if (dynamic) this.markPartial(dag);
+    parent?.children.push(group);
+    const groupId = group.groupId;
+    if (dag && groupId) dag.usedGroupIds.add(groupId);
+    this.touched(dag);
+    return group;
+  }
+
+  private createGroupFromFunction(fn: GroupFunction, call: CallArgs, expandArgs: readonly Value[] | null): Value {
+    const group = this.createGroup(fn.kwargs.get('group_id') ?? str(fn.fn.name), fn.kwargs, true);
+    const result = this.withContext({ dag: group.dag, group }, () => this.callFunction(fn.fn, call));
+    // A mapped task group (`.expand()`) waits for the tasks its arguments come from.
+    if (expandArgs) for (const up of this.xcomUpstreams(expandArgs)) this.link({ kind: 'task', task: up, xcom: false }, { kind: 'group', group });
+    // The group function's return value, when there is one, is what edges attach to.
+    return result.kind === 'none' ? { kind: 'group', group } : result;
+  }
+
+  private placeTask(taskId: Value | undefined, kwargs: Kwargs, unique: boolean): TaskNode {
+    const dagValue = kwargs.get('dag');
+    const groupValue = kwargs.get('task_group');
+    const dag = dagValue ? (dagValue.kind === 'dag' ? dagValue.dag : null) : groupValue?.kind === 'group' ? groupValue.group.dag : this.currentDag();
+    if (dagValue && dagValue.kind !== 'dag') this.markPartial();
+    const group = groupValue?.kind === 'group' ? groupValue.group : this.currentGroup(dag);
+    let id: string | null = null;
+    if (taskId?.kind === 'str') {
+      const label = unique ? uniqueTaskId(taskId.value, dag, group) : taskId.value;
+      const full = label === undefined ? undefined : group ? group.childId(label) : label;
+      if (full !== undefined && isValidId(full)) id = full;
+    }
+    const task = new TaskNode(id, dag, group);
+    if (dag) {
+      dag.add(task);
+      this.touched(dag);
+    }
+    group?.children.push(task);
+    return task;
+  }
+
+  private createOperator(kwargs: Kwargs): Value {
+    const task = this.placeTask(kwargs.get('task_id'), kwargs, false);
+    this.afterCreate(task, kwargs.values());
+    return { kind: 'task', task, xcom: false };
+  }
+
+  private createDecoratedTask(fn: TaskFunction, call: CallArgs): Value {
+    const task = this.placeTask(fn.kwargs.get('task_id') ?? str(fn.fn.name), fn.kwargs, true);
+    task.isSetup = fn.setup;
+    task.isTeardown = fn.teardown;
+    this.afterCreate(task, [...call.args, ...call.kwargs.values()]);
+    // Arguments hidden in a splat may carry XComArgs too.
+    if (call.opaque) this.markPartial(task.dag);
+    return { kind: 'task', task, xcom: true };
+  }
+
+  /**
+   * A mapped task group (`group_fn.expand(...)`): its body runs once, each mapped
+   * parameter standing for the XComArg it maps over (or for a value known only at run time).
+   */
+  private expandGroup(fn: GroupFunction, fixed: Kwargs, call: CallArgs): Value {
+    const kwargs = new Map(fixed);
+    const expanded = [...call.args, ...call.kwargs.values()];
+    for (const [name, value] of call.kwargs) {
+      const upstream = this.xcomUpstreams([value]);
+      kwargs.set(name, upstream.length > 0 ? { kind: 'task', task: upstream[0]!, xcom: true } : unknown(`\`${name}\` is mapped at run time`));
+    }
+    return this.createGroupFromFunction(fn, { args: [], kwargs, opaque: call.args.length > 0 }, expanded);
+  }
+
+  /** Links a new task to the XComArgs it consumes and to an open setup/teardown scope. */
+  private afterCreate(task: TaskNode, inputs: Iterable<Value>): void {
+    for (const up of this.xcomUpstreams(inputs)) {
+      linkTasks(up, task);
+      this.touched(task.dag);
+    }
+    const scope = this.setupTeardown[this.setupTeardown.length - 1];
+    if (scope && !task.isSetup && !task.isTeardown) scope.work.push(task);
+  }
+
+  // -------------------------------------------------------- setup/teardown
+
+  /** Airflow's `with teardown_task:` / `with setup_task:` (SetupTeardownContext). */
+  private withSetupTeardown(managed: TaskNode[], body: () => Flow): Flow {
+    const teardown = managed[0]!.isTeardown;
+    const scope: SetupTeardownScope = {
+      managed,
+      teardown,
+      counterparts: findRelated(managed, teardown ? 'setup' : 'teardown'),
+      work: [],
+    };
+    this.setupTeardown.push(scope);
+    let flow: Flow;
+    try {
+      flow = body();
+    } finally {
+      this.setupTeardown.pop();
+    }
+    const work = scope.work.filter((task) => !task.isSetup && !task.isTeardown);
+    if (work.length === 0) return flow;
+    const roots = work.filter((task) => task.upstream.size === 0);
+    const leaves = work.filter((task) => task.downstream.size === 0);
+    const setups = teardown ? scope.counterparts : managed;
+    const teardowns = teardown ? managed : scope.counterparts;
+    const rootTargets = roots.length > 0 ? roots : [work[0]!];
+    const leafSources = leaves.length > 0 ? leaves : [work[work.length - 1]!];
+    for (const setup of setups) for (const root of rootTargets) linkTasks(setup, root);
+    for (const leaf of leafSources) for (const down of teardowns) linkTasks(leaf, down);
+    return flow;
+  }
+
+  // ----------------------------------------------------------- attributes
+
+  private attribute(object: Value, name: string, node: PyNode): Value {
+    switch (object.kind) {
+      case 'module': {
+        if (object.path === PARSING_CONTEXT) return name === 'dag_id' || name === 'task_id' ? NONE : this.opaque(node);
+        if (AIRFLOW_NAMES.has(name)) return { kind: 'airflow', name: name as AirflowName };
+        // `BashOperator.partial(task_id=...)` starts a mapped operator.
+        if (name === 'partial') return { kind: 'method', self: object, name };
+        // TriggerRule members are str enums whose value is the lower-cased name.
+        if (/(^|\.)TriggerRule$/.test(object.path) && /^[A-Z][A-Z_]*$/.test(name)) return str(name.toLowerCase());
+        return { kind: 'module', path: `${object.path}.${name}` };
+      }
+      case 'airflow':
+        if (object.name === 'task') return name === 'run_if' || name === 'skip_if' ? { kind: 'method', self: object, name } : object;
+        if (object.name === 'asset' && name === 'multi') return { kind: 'airflow', name: 'asset.multi' };
+        break;
+      case 'task':
+        if (name === 'output') return { kind: 'task', task: object.task, xcom: true };
+        if (name === 'task_id') return object.task.id === null ? unknown('task id not static') : str(object.task.id);
+        if (name === 'dag' && object.task.dag) return { kind: 'dag', dag: object.task.dag };
+        if (['set_upstream', 'set_downstream', 'as_setup', 'as_teardown', 'map', 'zip', 'concat', 'update_relative'].includes(name)) {
+          return { kind: 'method', self: object, name };
+        }
+        break;
+      case 'group':
+        if (name === 'group_id') {
+          const id = object.group.groupId;
+          return typeof id === 'string' ? str(id) : unknown('group id not static');
+        }
+        if (name === 'set_upstream' || name === 'set_downstream') return { kind: 'method', self: object, name };
+        break;
+      case 'dag':
+        if (name === 'dag_id') return object.dag.id === null ? unknown('dag id not static') : str(object.dag.id);
+        if (name === 'tasks' || name === 'roots' || name === 'leaves') {
+          const all = object.dag.tasks;
+          const tasks = name === 'tasks' ? all : all.filter((task) => (name === 'roots' ? task.upstream : task.downstream).size === 0);
+          const result = list(tasks.map((task): Value => ({ kind: 'task', task, xcom: false })));
+          result.incomplete = object.dag.partial;
+          return result;
+        }
+        if (name === 'task_group') return { kind: 'group', group: object.dag.root };
+        break;
+      case 'taskFunction':
+      case 'groupFunction':
+      case 'partial':
+        if (['override', 'partial', 'expand', 'expand_kwargs'].includes(name)) return { kind: 'method', self: object, name };
+        if (name === 'function' && object.kind !== 'partial') return object.fn;
+        break;
+      case 'str':
+      case 'list':
+      case 'dict':
+        return { kind: 'method', self: object, name };
+      case 'unknown':
+      case 'class':
+        // `SomeOperator.partial(task_id=...)` starts a mapped operator.
+        if (name === 'partial') return { kind: 'method', self: object, name };
+        if (object.kind === 'unknown' && object.module) return { kind: 'unknown', reason: `\`${this.describe(node)}\` is only known at run time`, module: object.module };
+        break;
+      default:
+        break;
+    }
+    return this.opaque(node);
+  }
+
+  // --------------------------------------------------------------- methods
+
+  private callMethod(self: Value, name: string, call: CallArgs, node: PyNode): Value {
+    const { args, kwargs } = call;
+    switch (self.kind) {
+      case 'str':
+        return this.strMethod(self.value, name, call, node);
+      case 'list':
+        return this.listMethod(self, name, args, node);
+      case 'dict':
+        return this.dictMethod(self, name, args, node);
+      case 'airflow':
+        // `@task.run_if(...)` / `@task.skip_if(...)` leave the task as it is.
+        return { kind: 'builtin', name: 'identity' };
+      case 'task':
+      case 'group':
+        return this.dependencyMethod(self, name, call);
+      case 'taskFunction':
+      case 'groupFunction':
+        if (name === 'override') return { ...self, kwargs: new Map([...self.kwargs, ...kwargs]) };
+        if (name === 'partial') return { kind: 'partial', of: self, kwargs, args };
+        if (self.kind === 'taskFunction') return this.createDecoratedTask(self, call);
+        return this.expandGroup(self, new Map(), call);
+      case 'partial':
+        return this.partialMethod(self, name, call, node);
+      case 'unknown':
+      case 'class':
+      case 'module':
+        if (name === 'partial' && kwargs.has('task_id')) return { kind: 'partial', of: null, kwargs, args };
+        return this.opaque(node);
+      default:
+        return this.opaque(node);
+    }
+  }
+
+  private partialMethod(self: Extract<Value, { kind: 'partial' }>, name: string, call: CallArgs, node: PyNode): Value {
+    const merged = new Map([...self.kwargs, ...call.kwargs]);
+    if (name === 'partial') return { ...self, kwargs: merged };
+    if (name !== 'expand' && name !== 'expand_kwargs') return this.opaque(node);
+    if (self.of?.kind === 'groupFunction') return this.expandGroup(self.of, self.kwargs, call);
+    if (self.of) return this.createDecoratedTask(self.of, { args: [...self.args, ...call.args], kwargs: merged, opaque: call.opaque });
+    const task = this.placeTask(merged.get('task_id'), merged, false);
+    this.afterCreate(task, [...merged.values(), ...call.args]);
+    return { kind: 'task', task, xcom: false };
+  }
+
+  private dependencyMethod(self: Extract<Value, { kind: 'task' | 'group' }>, name: string, call: CallArgs): Value {
+    const { args, kwargs } = call;
+    switch (name) {
+      case 'set_upstream':
+        for (const arg of args) this.link(arg, self);
+        return NONE;
+      case 'set_downstream':
+        for (const arg of args) this.link(self, arg);
+        return NONE;
+      case 'as_setup':
+        if (self.kind === 'task') self.task.isSetup = true;
+        return self;
+      case 'as_teardown': {
+        if (self.kind !== 'task') return self;
+        self.task.isTeardown = true;
+        const setups = kwargs.get('setups');
+        if (setups) {
+          for (const setup of setups.kind === 'list' ? setups.items : [setups]) {
+            if (setup.kind === 'task') setup.task.isSetup = true;
+            this.link(setup, self);
+          }
+        }
+        return self;
+      }
+      default:
+        // XComArg.map/zip/concat stay XComArgs of the same task.
+        return self.kind === 'task' ? { kind: 'task', task: self.task, xcom: true } : unknown(`\`${name}()\``);
+    }
+  }
+
+  private strMethod(text: string, name: string, call: CallArgs, node: PyNode): Value {
+    const { args, kwargs } = call;
+    const strArg = (i: number): string | null => {
+      const value = args[i];
+      return value?.kind === 'str' ? value.value : null;
+    };
+    const fail = (): Value => this.opaque(node);
+    switch (name) {
+      case 'format': {
+        const result = braceFormat(text, args, kwargs);
+        return result === null ? fail() : str(result);
+      }
+      case 'join': {
+        const items = args[0] ? this.iterate(args[0]) : null;
+        if (!items || items.some((item) => item.kind !== 'str')) return fail();
+        return str(items.map((item) => (item as { value: string }).value).join(text));
+      }
+      case 'upper':
+        return str(text.toUpperCase());
+      case 'lower':
+      case 'casefold':
+        return str(text.toLowerCase());
+      case 'title':
+        return str(text.replace(/[A-Za-z]+/g, (w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase()));
+      case 'capitalize':
+        return str(text.charAt(0).toUpperCase() + text.slice(1).toLowerCase());
+      case 'strip':
+      case 'lstrip':
+      case 'rstrip': {
+        const chars = args[0] === undefined || args[0].kind === 'none' ? null : strArg(0);
+        if (args[0] && args[0].kind !== 'none' && chars === null) return fail();
+        const set = chars ?? ' \t\n\r\x0b\x0c';
+        let start = 0;
+        let end = text.length;
+        if (name !== 'rstrip') while (start < end && set.includes(text[start]!)) start++;
+        if (name !== 'lstrip') while (end > start && set.includes(text[end - 1]!)) end--;
+        return str(text.slice(start, end));
+      }
+      case 'replace': {
+        const from = strArg(0);
+        const to = strArg(1);
+        if (from === null || to === null || args.length > 2) return fail();
+        return str(text.split(from).join(to));
+      }
+      case 'removeprefix':
+      case 'removesuffix': {
+        const affix = strArg(0);
+        if (affix === null) return fail();
+        if (name === 'removeprefix') return str(affix && text.startsWith(affix) ? text.slice(affix.length) : text);
+        return str(affix && text.endsWith(affix) ? text.slice(0, -affix.length) : text);
+      }
+      case 'startswith':
+      case 'endswith': {
+        const affix = strArg(0);
+        if (affix === null) return fail();
+        return bool(name === 'startswith' ? text.startsWith(affix) : text.endsWith(affix));
+      }
+      case 'split':
+      case 'rsplit': {
+        const sep = args[0] === undefined || args[0].kind === 'none' ? null : strArg(0);
+        const limit = args[1]?.kind === 'int' ? args[1].value : -1;
+        if ((args[0] && args[0].kind !== 'none' && sep === null) || sep === '') return fail();
+        let parts = sep === null ? text.trim().split(/\s+/).filter(Boolean) : text.split(sep);
+        if (limit >= 0 && parts.length > limit + 1) {
+          if (sep === null) return fail();
+          parts = name === 'split' ? [...parts.slice(0, limit), parts.slice(limit).join(sep)] : [parts.slice(0, parts.length - limit).join(sep), ...parts.slice(parts.length - limit)];
+        }
+        return list(parts.map(str));
+      }
+      case 'zfill': {
+        const width = args[0]?.kind === 'int' ? args[0].value : null;
+        if (width === null) return fail();
+        const sign = /^[+-]/.test(text) ? text[0]! : '';
+        return str(sign + text.slice(sign.length).padStart(width - sign.length, '0'));
+      }
+      default:
+        return fail();
+    }
+  }
+
+  private listMethod(self: ListValue, name: string, args: readonly Value[], node: PyNode): Value {
+    switch (name) {
+      case 'append':
+        if (self.tuple) break;
+        self.items.push(args[0] ?? NONE);
+        if (this.uncertain > 0) self.incomplete = true;
+        return NONE;
+      case 'extend':
+        if (self.tuple) break;
+        this.extend(self, args[0] ?? list([]));
+        return NONE;
+      case 'insert': {
+        if (self.tuple || args[0]?.kind !== 'int') break;
+        const at = args[0].value < 0 ? Math.max(0, self.items.length + args[0].value) : Math.min(args[0].value, self.items.length);
+        self.items.splice(at, 0, args[1] ?? NONE);
+        if (this.uncertain > 0) self.incomplete = true;
+        return NONE;
+      }
+      case 'copy': {
+        const copy = list([...self.items]);
+        copy.incomplete = self.incomplete;
+        return copy;
+      }
+      case 'index': {
+        const index = self.items.findIndex((item) => args[0] !== undefined && equals(item, args[0]) === true);
+        return index >= 0 && !self.incomplete ? int(index) : this.opaque(node);
+      }
+    }
+    self.incomplete = true;
+    return this.opaque(node);
+  }
+
+  private dictMethod(self: DictValue, name: string, args: readonly Value[], node: PyNode): Value {
+    const entries = [...self.entries.values()];
+    const done = (value: ListValue): ListValue => {
+      value.incomplete = self.incomplete;
+      return value;
+    };
+    switch (name) {
+      case 'items':
+        return done(list(entries.map(([key, value]) => list([key, value], true))));
+      case 'keys':
+        return done(list(entries.map(([key]) => key)));
+      case 'values':
+        return done(list(entries.map(([, value]) => value)));
+      case 'get': {
+        const hash = args[0] ? keyOf(args[0]) : null;
+        const entry = hash === null ? undefined : self.entries.get(hash);
+        if (entry) return entry[1];
+        return self.incomplete || hash === null ? this.opaque(node) : (args[1] ?? NONE);
+      }
+      case 'copy': {
+        const copy = dict(entries);
+        copy.incomplete = self.incomplete;
+        return copy;
+      }
+      case 'update': {
+        const other = args[0];
+        if (other?.kind === 'dict') for (const [key, value] of other.entries.values()) dictSet(self, key, value);
+        else self.incomplete = true;
+        return NONE;
+      }
+    }
+    return this.opaque(node);
+  }
+
+  // --------------------------------------------------------------- builtins
+
+  private callBuiltin(name: string, call: CallArgs, node: PyNode): Value {
+    const { args, kwargs } = call;
+    const fail = (): Value => this.opaque(node);
+    const first = args[0];
+    switch (name) {
+      case 'identity':
+        return first ?? NONE;
+      case 'range': {
+        if (!args.every((arg) => arg.kind === 'int') || args.length === 0 || args.length > 3) return fail();
+        const [a, b, c] = args.map((arg) => (arg as { value: number }).value);
+        const [start, stop, step] = args.length === 1 ? [0, a!, 1] : [a!, b!, c ?? 1];
+        if (step === 0) return fail();
+        const count = Math.max(0, Math.ceil((stop - start) / step));
+        if (count > MAX_SEQUENCE) return fail();
+        return list(Array.from({ length: count }, (_, i) => int(start + i * step)));
+      }
+      case 'len': {
+        if (first?.kind === 'str') return int([...first.value].length);
+        if (first?.kind === 'list' && !first.incomplete) return int(first.items.length);
+        if (first?.kind === 'dict' && !first.incomplete) return int(first.entries.size);
+        return fail();
+      }
+      case 'str':
+      case 'repr': {
+        if (!first) return str('');
+        const text = name === 'str' ? toStr(first) : repr(first);
+        return text === null ? fail() : str(text);
+      }
+      case 'format': {
+        const spec = args[1]?.kind === 'str' ? args[1].value : '';
+        const text = first ? formatWith(first, spec) : null;
+        return text === null ? fail() : str(text);
+      }
+      case 'int': {
+        if (!first) return int(0);
+        if (first.kind === 'int') return first;
+        if (first.kind === 'bool') return int(Number(first.value));
+        if (first.kind === 'float' && Number.isFinite(first.value)) return int(Math.trunc(first.value));
+        if (first.kind === 'str' && /^\s*[+-]?\d+\s*$/.test(first.value)) return int(Number(first.value));
+        return fail();
+      }
+      case 'float':
+        if (first?.kind === 'int' || first?.kind === 'float') return { kind: 'float', value: first.value };
+        return fail();
+      case 'bool': {
+        const decision = first ? truthy(first) : false;
+        return decision === null ? fail() : bool(decision);
+      }
+      case 'list':
+      case 'tuple':
+      case 'set':
+      case 'frozenset':
+      case 'sorted':
+      case 'reversed': {
+        if (!first) return list([], name === 'tuple');
+        const items = this.iterate(first);
+        if (items === null) {
+          const result = list([], name === 'tuple');
+          result.incomplete = true;
+          return result;
+        }
+        let result = [...items];
+        if (name === 'set' || name === 'frozenset') result = dedupe(result);
+        if (name === 'sorted') {
+          const sorted = sortValues(result);
+          if (!sorted) return fail();
+          result = sorted;
+          const reverse = kwargs.get('reverse');
+          if (reverse && truthy(reverse)) result.reverse();
+        }
+        if (name === 'reversed') result.reverse();
+        return list(result, name === 'tuple');
+      }
+      case 'dict': {
+        const result = dict();
+        if (first) {
+          if (first.kind === 'dict') for (const [key, value] of first.entries.values()) dictSet(result, key, value);
+          else {
+            const items = this.iterate(first);
+            if (!items) result.incomplete = true;
+            for (const item of items ?? []) {
+              const pair = this.iterate(item);
+              if (pair && pair.length === 2) dictSet(result, pair[0]!, pair[1]!);
+              else result.incomplete = true;
+            }
+          }
+        }
+        for (const [key, value] of kwargs) dictSet(result, str(key), value);
+        return result;
+      }
+      case 'enumerate': {
+        const items = first ? this.iterate(first) : null;
+        const start = args[1]?.kind === 'int' ? args[1].value : kwargs.get('start')?.kind === 'int' ? (kwargs.get('start') as { value: number }).value : 0;
+        if (!items) return fail();
+        return list(items.map((item, i) => list([int(start + i), item], true)));
+      }
+      case 'zip': {
+        const columns = args.map((arg) => this.iterate(arg));
+        if (columns.some((column) => column === null) || columns.length === 0) return fail();
+        const length = Math.min(...columns.map((column) => column!.length));
+        return list(Array.from({ length }, (_, i) => list(columns.map((column) => column![i]!), true)));
+      }
+      case 'min':
+      case 'max': {
+        const items = args.length === 1 && first ? this.iterate(first) : args;
+        const sorted = items ? sortValues([...items]) : null;
+        if (!sorted || sorted.length === 0) return fail();
+        return name === 'min' ? sorted[0]! : sorted[sorted.length - 1]!;
+      }
+      case 'sum': {
+        const items = first ? this.iterate(first) : null;
+        if (!items || !items.every((item) => item.kind === 'int')) return fail();
+        return int(items.reduce((total, item) => total + (item as { value: number }).value, 0));
+      }
+      case 'any':
+      case 'all': {
+        const items = first ? this.iterate(first) : null;
+        if (!items) return fail();
+        const decisions = items.map(truthy);
+        if (decisions.includes(null)) return fail();
+        return bool(name === 'any' ? decisions.includes(true) : decisions.every(Boolean));
+      }
+      case 'abs':
+        return first?.kind === 'int' ? int(Math.abs(first.value)) : fail();
+      case 'print':
+        return NONE;
+      default:
+        return fail();
+    }
+  }
+
+  /** The items of an iterable, or null when they are not static. */
+  private iterate(value: Value): Value[] | null {
+    switch (value.kind) {
+      case 'list':
+        return value.incomplete ? null : value.items;
+      case 'dict':
+        return value.incomplete ? null : [...value.entries.values()].map(([key]) => key);
+      case 'str':
+        return [...value.value].map(str);
+      default:
+        return null;
+    }
+  }
+}
+
+/** Two tasks with the same id in the same DAG: edges to either are the same edges. */
+function sameTask(a: Value, b: Value): boolean {
+  return a.kind === 'task' && b.kind === 'task' && a.task.id !== null && a.task.id === b.task.id && a.task.dag === b.task.dag && a.xcom === b.xcom;
+}
+
+function isInertModule(module: string): boolean {
+  const top = module.split('.')[0]!;
+  return top === 'airflow' || INERT_MODULES.has(top);
+}
+
+/** Python's comparison operators on static values; null when undecidable. */
+function compare(operator: string, a: Value, b: Value): boolean | null {
+  switch (operator) {
+    case '==':
+      return equals(a, b);
+    case '!=': {
+      const same = equals(a, b);
+      return same === null ? null : !same;
+    }
+    case 'is':
+    case 'is not': {
+      let same: boolean | null;
+      if (a.kind === 'none' || b.kind === 'none' || a.kind === 'bool' || b.kind === 'bool') same = a.kind === b.kind && equals(a, b) === true;
+      else same = a === b ? true : a.kind === 'unknown' || b.kind === 'unknown' ? null : sameValue(a, b) ? null : false;
+      return same === null ? null : operator === 'is' ? same : !same;
+    }
+    case 'in':
+    case 'not in': {
+      let found: boolean | null;
+      if (b.kind === 'str' && a.kind === 'str') found = b.value.includes(a.value);
+      else if (b.kind === 'dict') {
+        const hash = keyOf(a);
+        found = hash === null ? null : b.entries.has(hash) ? true : b.incomplete ? null : false;
+      } else if (b.kind === 'list') {
+        const decisions = b.items.map((item) => equals(a, item));
+        found = decisions.includes(true) ? true : decisions.includes(null) || b.incomplete ? null : false;
+      } else found = null;
+      return found === null ? null : operator === 'in' ? found : !found;
+    }
+    default: {
+      const order = orderOf(a, b);
+      if (order === null) return null;
+      switch (operator) {
+        case '<':
+          return order < 0;
+        case '<=':
+          return order <= 0;
+        case '>':
+          return order > 0;
+        case '>=':
+          return order >= 0;
+        default:
+          return null;
+      }
+    }
+  }
+}
+
+function orderOf(a: Value, b: Value): number | null {
+  const num = (v: Value): number | null => (v.kind === 'int' || v.kind === 'float' ? v.value : v.kind === 'bool' ? Number(v.value) : null);
+  const na = num(a);
+  const nb = num(b);
+  if (na !== null && nb !== null) return na - nb;
+  if (a.kind === 'str' && b.kind === 'str') return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+  return null;
+}
+
+function sortValues(values: Value[]): Value[] | null {
+  let failed = false;
+  const sorted = [...values].sort((a, b) => {
+    const order = orderOf(a, b);
+    if (order === null) failed = true;
+    return order ?? 0;
+  });
+  return failed ? null : sorted;
+}
+
+function dedupe(values: readonly Value[]): Value[] {
+  const seen = new Set<string>();
+  return values.filter((value) => {
+    const hash = keyOf(value);
+    if (hash === null) return true;
+    if (seen.has(hash)) return false;
+    seen.add(hash);
+    return true;
+  });
+}
+
+/**
+ * The setups upstream of a teardown (or the teardowns downstream of a setup),
+ * searched outward through neighbours as Airflow's `_get_setups` does.
+ */
+function findRelated(managed: readonly TaskNode[], want: 'setup' | 'teardown'): TaskNode[] {
+  const excluded = new Set(managed);
+  const seen = new Set<TaskNode>(managed);
+  let frontier = managed.flatMap((task) => [...(want === 'setup' ? task.upstream : task.downstream)]);
+  for (let round = 0; round < 50 && frontier.length > 0; round++) {
+    const found = frontier.filter((task) => (want === 'setup' ? task.isSetup : task.isTeardown));
+    if (found.length > 0) return [...new Set(found)];
+    const next: TaskNode[] = [];
+    for (const task of frontier) {
+      for (const neighbour of [...task.downstream, ...task.upstream]) {
+        if (!excluded.has(neighbour) && !seen.has(neighbour)) {
+          seen.add(neighbour);
+          next.push(neighbour);
+        }
+      }
+    }
+    frontier = next;
+  }
+  return [];
+}

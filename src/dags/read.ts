@@ -1,0 +1,118 @@
+// Reads one revision of one Python file into what it defines: DAG ids, task
+// ids, edges, DAG ids that cannot be known statically, syntax errors, imports.
+// Never throws and never runs long: hostile input comes back as a read with
+// `skipped` or `syntaxErrors` set.
+import type { DagDefinition, DagFileRead, SyntaxProblem } from '../model.js';
+import { toDefinition } from './graph.js';
+import { importedModules } from './imports.js';
+import { BudgetExceeded, Interpreter } from './interpret.js';
+import { loadPythonParser, type ParsedModule, type PythonParser } from './parser.js';
+
+export interface ReadOptions {
+  /** Files larger than this (UTF-8 bytes) are skipped; default 1 MiB. */
+  readonly maxBytes?: number;
+  /** Parsing and reading together stop after this long; default 2 s. */
+  readonly maxMillis?: number;
+}
+
+const DEFAULT_MAX_BYTES = 1024 * 1024;
+const DEFAULT_MAX_MILLIS = 2000;
+const MAX_SYNTAX_ERRORS = 20;
+
+export async function readDagFile(path: string, source: string, options: ReadOptions = {}): Promise<DagFileRead> {
+  let parser: PythonParser;
+  try {
+    parser = await loadPythonParser();
+  } catch (error) {
+    return skipped(path, `the Python parser could not be loaded: ${message(error)}`);
+  }
+  return readWith(parser, path, source, options);
+}
+
+/** The synchronous core, for callers that already hold the parser. */
+export function readWith(parser: PythonParser, path: string, source: string, options: ReadOptions = {}): DagFileRead {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxMillis = options.maxMillis ?? DEFAULT_MAX_MILLIS;
+  // Cheap bound first: a UTF-8 byte is at least one UTF-16 unit and at most three.
+  if (source.length > maxBytes || (source.length * 3 > maxBytes && Buffer.byteLength(source, 'utf8') > maxBytes)) {
+    return skipped(path, `file is larger than ${maxBytes} bytes`);
+  }
+  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
+  const deadline = performance.now() + maxMillis;
+  let module: ParsedModule | null = null;
+  try {
+    module = parser.parse(text, deadline);
+    if (!module) return skipped(path, `parsing took longer than ${maxMillis} ms`);
+    return extract(module, path, text, deadline);
+  } catch (error) {
+    if (error instanceof BudgetExceeded) return skipped(path, `reading took longer than ${maxMillis} ms`);
+    // A bug in the reader must not stop the action: the file is reported, not read.
+    return skipped(path, `the file could not be read: ${message(error)}`);
+  } finally {
+    module?.dispose();
+  }
+}
+
+function extract(module: ParsedModule, path: string, source: string, deadline: number): DagFileRead {
+  const lineOf = lineIndex(source);
+  const interpreter = new Interpreter(module, source, lineOf, deadline);
+  interpreter.run();
+
+  const syntaxErrors: SyntaxProblem[] = module.hasError
+    ? module.errorNodes(MAX_SYNTAX_ERRORS).map((error) => ({
+        line: error.row + 1,
+        column: error.column + 1,
+        message: error.missing ? `missing \`${error.missing}\`` : `invalid syntax near \`${snippet(source, error.start)}\``,
+      }))
+    : [];
+
+  // Airflow keeps the last DAG object of a given id in a file.
+  const byId = new Map<string, DagDefinition>();
+  for (const dag of interpreter.dags) {
+    if (dag.id === null) continue;
+    if (module.hasError) dag.partial = true;
+    byId.delete(dag.id);
+    byId.set(dag.id, toDefinition(dag, dag.id));
+  }
+  return {
+    path,
+    dags: [...byId.values()].sort((a, b) => (a.dagId < b.dagId ? -1 : a.dagId > b.dagId ? 1 : 0)),
+    dynamic: [...interpreter.dynamic].sort((a, b) => a.line - b.line),
+    syntaxErrors,
+    imports: importedModules(module.importNodes(), source),
+  };
+}
+
+/** 1-based line of a source offset; the line table is built on first use. */
+function lineIndex(source: string): (offset: number) => number {
+  let starts: number[] | undefined;
+  return (offset) => {
+    if (!starts) {
+      starts = [0];
+      for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+    }
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (starts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low + 1;
+  };
+}
+
+/** The start of the offending line from the error on, short enough for a message. */
+function snippet(source: string, start: number): string {
+  const end = source.indexOf('\n', start);
+  const text = source.slice(start, end < 0 ? undefined : end).trim();
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+function skipped(path: string, reason: string): DagFileRead {
+  return { path, dags: [], dynamic: [], syntaxErrors: [], imports: [], skipped: { reason } };
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

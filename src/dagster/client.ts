@@ -1,0 +1,166 @@
+// The Dagster GraphQL client: graphql-request for the GraphQL protocol, src/http.ts for the wire.
+// GraphQLClient gets a `fetch` that sends through http.request, so Dagster requests follow the
+// same rules as Airflow's: retries with Retry-After, same-origin redirects only, one deadline,
+// debug lines without secrets, and the same error messages.
+import { ClientError, GraphQLClient } from 'graphql-request';
+import type { z } from 'zod';
+import { ActionError } from '../model.js';
+import { HttpError, parseJson, request, type Deadline, type HttpTarget } from '../http.js';
+import type { DagsterConnection, DagsterKind } from './endpoint.js';
+import { BASELINE, CAPABILITIES, type Operation } from './operations.js';
+import { capabilitiesData } from './wire.js';
+
+export interface Capabilities {
+  /** `Type.field` for the probed types, root types spelled Query and Mutation whatever the server calls them. */
+  readonly members: ReadonlySet<string>;
+  /** False when the server refused introspection and BASELINE is assumed. */
+  readonly introspected: boolean;
+}
+
+export interface SendOptions {
+  /** Defaults to the deadline given to connectDagster. */
+  readonly deadline?: Deadline;
+  /** Per-attempt timeout, for requests the server answers only when done (a self-hosted reload). */
+  readonly requestTimeoutMs?: number;
+}
+
+export interface DagsterClient {
+  readonly kind: DagsterKind;
+  readonly capabilities: Capabilities;
+  supports(operation: Operation): boolean;
+  send<T>(operation: Operation, shape: z.ZodType<T>, variables?: Record<string, unknown>, options?: SendOptions): Promise<T>;
+}
+
+/** The server answered with a GraphQL `errors` array. */
+export class DagsterGraphQLError extends ActionError {}
+
+/** Learns once which of the documents the server can answer, then sends only those. */
+export async function connectDagster(connection: DagsterConnection, deadline: Deadline): Promise<DagsterClient> {
+  const send = <T>(operation: Operation, shape: z.ZodType<T>, variables?: Record<string, unknown>, options?: SendOptions) =>
+    sendOperation(connection, operation, shape, variables, options?.deadline ?? deadline, options?.requestTimeoutMs);
+  const capabilities = await learnCapabilities(connection.target, send);
+  const lacking = (operation: Operation) => operation.requires.filter((member) => !capabilities.members.has(member));
+  return {
+    kind: connection.kind,
+    capabilities,
+    supports: (operation) => lacking(operation).length === 0,
+    send: async (operation, shape, variables, options) => {
+      const missing = lacking(operation);
+      if (missing.length) {
+        throw new ActionError(
+          `This Dagster's GraphQL API lacks ${missing.join(', ')}, which airlift-sync needs (${operation.name}).`,
+          `Check that ${connection.target.urlInput} points at a Dagster webserver or Dagster+ deployment of a supported version.`,
+          connection.target.urlInput,
+        );
+      }
+      return send(operation, shape, variables, options);
+    },
+  };
+}
+
+async function learnCapabilities(
+  target: HttpTarget,
+  send: <T>(operation: Operation, shape: z.ZodType<T>) => Promise<T>,
+): Promise<Capabilities> {
+  let data: z.infer<typeof capabilitiesData>;
+  try {
+    data = await send(CAPABILITIES, capabilitiesData);
+  } catch (error) {
+    // Some deployments turn introspection off; the oldest documents still work there.
+    if (!(error instanceof DagsterGraphQLError)) throw error;
+    target.log(`Dagster refused introspection (${error.message}); assuming the oldest supported schema`);
+    return { members: new Set(BASELINE), introspected: false };
+  }
+  const members = new Set<string>();
+  const add = (type: string, fields: readonly { name: string }[] | null | undefined) => {
+    for (const field of fields ?? []) members.add(`${type}.${field.name}`);
+  };
+  add('Query', data.__schema.queryType.fields);
+  add('Mutation', data.__schema.mutationType?.fields);
+  add('WorkspaceLocationEntry', data.workspaceLocationEntry?.fields);
+  add('RepositoryLocation', data.repositoryLocation?.fields);
+  add('AssetNode', data.assetNode?.fields);
+  target.log(
+    `Dagster schema: roots ${data.__schema.queryType.name}/${data.__schema.mutationType?.name ?? '-'}, ` +
+      `workspaceLocationEntryOrError ${members.has('Query.workspaceLocationEntryOrError') ? 'yes' : 'no'}, ` +
+      `versionKey ${members.has('WorkspaceLocationEntry.versionKey') ? 'yes' : 'no'}`,
+  );
+  return { members, introspected: true };
+}
+
+async function sendOperation<T>(
+  { target, graphqlPath }: DagsterConnection,
+  operation: Operation,
+  shape: z.ZodType<T>,
+  variables: Record<string, unknown> | undefined,
+  deadline: Deadline,
+  requestTimeoutMs: number | undefined,
+): Promise<T> {
+  const through = requestTimeoutMs === undefined ? target : { ...target, requestTimeoutMs };
+  const graphql = new GraphQLClient(new URL(graphqlPath, target.baseUrl).href, { fetch: fetchThrough(through, graphqlPath, deadline) });
+  let data: unknown;
+  try {
+    data = await graphql.request(operation.document, variables);
+  } catch (error) {
+    throw explain(target, operation, error);
+  }
+  const parsed = shape.safeParse(data);
+  if (!parsed.success) {
+    throw new HttpError(
+      'garbage',
+      `Dagster answered ${operation.name} with data of an unexpected shape (${parsed.error.issues[0]?.path.join('.') ?? '?'}: ${parsed.error.issues[0]?.message ?? '?'}).`,
+      `Check that ${target.urlInput} points at a Dagster webserver or Dagster+ deployment.`,
+    );
+  }
+  return parsed.data;
+}
+
+/** A fetch for graphql-request that goes through http.request and hands back only JSON bodies. */
+function fetchThrough(target: HttpTarget, path: string, deadline: Deadline): typeof fetch {
+  return async (_url, init) => {
+    const response = await request(target, {
+      method: 'POST',
+      path,
+      json: typeof init?.body === 'string' ? (JSON.parse(init.body) as unknown) : undefined,
+      deadline,
+      // Dagster answers 400 to a document it cannot validate, with the reasons as GraphQL errors.
+      accept: [400],
+    });
+    // Throws on a login page (auth) or a body that is not JSON (garbage).
+    parseJson(target, `POST ${new URL(path, target.baseUrl).pathname}`, response);
+    return new Response(response.body, { status: response.status, headers: { 'content-type': 'application/json' } });
+  };
+}
+
+function explain(target: HttpTarget, operation: Operation, error: unknown): Error {
+  if (error instanceof ClientError) {
+    const messages = (error.response.errors ?? []).map((e) => clip(e.message));
+    return new DagsterGraphQLError(
+      `Dagster answered ${operation.name} with ${messages.length ? `errors: ${messages.join('; ')}` : `status ${error.response.status} and no data`}.`,
+      error.response.status === 400
+        ? `The Dagster server's GraphQL schema does not accept what airlift-sync sends: check that ${target.urlInput} is a Dagster webserver or Dagster+ deployment of a supported version.`
+        : 'The message above is Dagster\'s own; fix what it names, or retry if it was transient.',
+      target.urlInput,
+    );
+  }
+  // A GraphQL API that redirects a POST to another host is an auth proxy sending us to its login
+  // page; a redirect to the same host (http to https) is a URL to fix, as http.ts says.
+  if (error instanceof HttpError && error.kind === 'redirect' && !redirectsToSameHost(target, error)) {
+    return new HttpError(
+      'auth',
+      `${error.message} This is most likely an auth proxy's login page.`,
+      `Check ${target.authInput}: the proxy in front of Dagster did not accept the credentials.`,
+      error.status,
+    );
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function redirectsToSameHost(target: HttpTarget, error: HttpError): boolean {
+  return error.location?.hostname === target.baseUrl.hostname;
+}
+
+function clip(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}

@@ -1,0 +1,86 @@
+// What Dagster's code locations are and which Airflow DAGs each mirrors, in as few queries as the
+// server's schema allows: one workspace query for all of them, one entry query for a single one.
+import { ActionError } from '../model.js';
+import type { Deadline } from '../http.js';
+import { airflowMirror, type DagView } from './airlift.js';
+import type { DagsterClient } from './client.js';
+import { LOCATION, WORKSPACE, WORKSPACE_LEGACY } from './operations.js';
+import { locationData, workspaceData, type LocationEntry } from './wire.js';
+
+export type { DagSnapshot, DagView } from './airlift.js';
+
+/** What changes when a location's server is replaced: compared before and after a reload. */
+export interface Stamp {
+  readonly updatedTimestamp: number;
+  readonly versionKey?: string;
+  readonly serverId?: string;
+}
+
+export interface StateKey {
+  readonly key: string;
+  readonly version?: string;
+  /** DefsStateManagementType: LEGACY_CODE_SERVER_SNAPSHOTS, LOCAL_FILESYSTEM, VERSIONED_STATE_STORAGE. */
+  readonly management?: string;
+}
+
+export interface LocationView {
+  readonly name: string;
+  readonly loadStatus: 'LOADING' | 'LOADED';
+  /** Set when the location loaded with an error (Dagster reports that as LOADED). */
+  readonly loadError?: string;
+  readonly stamp: Stamp;
+  /** instance → dag id → DAG; empty for a location that is not built by dagster-airlift. */
+  readonly airflow: ReadonlyMap<string, ReadonlyMap<string, DagView>>;
+  /** Airlift DAG jobs that cannot be tied to one instance (job-based definitions of several instances). */
+  readonly unattributed: readonly string[];
+  readonly stateKeys: readonly StateKey[];
+}
+
+export async function discoverLocations(client: DagsterClient, deadline?: Deadline): Promise<LocationView[]> {
+  const operation = client.supports(WORKSPACE) ? WORKSPACE : WORKSPACE_LEGACY;
+  const data = await client.send(operation, workspaceData, undefined, { deadline });
+  const workspace = data.workspaceOrError;
+  if (workspace.__typename === 'PythonError') throw workspaceError(workspace.message);
+  return workspace.locationEntries.map(toLocationView).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** One location's view, or undefined when the workspace has no location of that name. */
+export async function readLocation(client: DagsterClient, name: string, deadline?: Deadline): Promise<LocationView | undefined> {
+  if (!client.supports(LOCATION)) {
+    return (await discoverLocations(client, deadline)).find((location) => location.name === name);
+  }
+  const data = await client.send(LOCATION, locationData, { name }, { deadline });
+  const entry = data.workspaceLocationEntryOrError;
+  if (entry === null) return undefined;
+  if (entry.__typename === 'PythonError') throw workspaceError(entry.message);
+  return toLocationView(entry);
+}
+
+function toLocationView(entry: LocationEntry): LocationView {
+  const stateKeys = (entry.defsStateInfo?.keyStateInfo ?? []).map(
+    (state): StateKey => ({ key: state.name, version: state.info?.version, management: state.info?.managementType }),
+  );
+  const location = entry.locationOrLoadError;
+  const repositories = location?.__typename === 'RepositoryLocation' ? location.repositories : [];
+  const mirror = airflowMirror(repositories, stateKeys.map((state) => state.key));
+  return {
+    name: entry.name,
+    loadStatus: entry.loadStatus,
+    loadError: location?.__typename === 'PythonError' ? location.message : undefined,
+    stamp: {
+      updatedTimestamp: entry.updatedTimestamp,
+      versionKey: entry.versionKey,
+      serverId: location?.__typename === 'RepositoryLocation' ? (location.serverId ?? undefined) : undefined,
+    },
+    airflow: mirror.airflow,
+    unattributed: mirror.unattributed,
+    stateKeys,
+  };
+}
+
+function workspaceError(message: string): ActionError {
+  return new ActionError(
+    `Dagster could not list its code locations: ${message}`,
+    'This is an error inside Dagster (its workspace failed to load); check the webserver or Dagster+ deployment.',
+  );
+}

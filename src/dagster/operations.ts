@@ -1,0 +1,200 @@
+// Every GraphQL document airlift-sync sends to Dagster. Static, named, and validated against
+// Dagster's schema by __tests__/conformance/dagster.test.ts.
+//
+// Dagster's schema grows between releases and Dagster+ serves its own superset, so the documents
+// that read newer fields come in two tiers: `current` (Dagster 1.11+: versionKey, defsStateInfo,
+// AssetNode.kinds) and `legacy` (what a Dagster+ schema of April 2024 had). Each operation lists
+// the members of the probed types it uses (`requires`); the client sends it only when the server
+// has them all. The conformance suite derives that list from the document and compares.
+
+export interface Operation {
+  /** The operation name in the document, for logs and messages. */
+  readonly name: string;
+  readonly document: string;
+  /** `Type.field` members of PROBED_TYPES the document selects (root types as Query/Mutation). */
+  readonly requires: readonly string[];
+}
+
+/** The types whose fields the capabilities query lists: the ones that differ between Dagster versions. */
+export const PROBED_TYPES = ['Query', 'Mutation', 'WorkspaceLocationEntry', 'RepositoryLocation', 'AssetNode'] as const;
+
+export const CAPABILITIES: Operation = {
+  name: 'AirliftSyncCapabilities',
+  requires: [],
+  document: /* GraphQL */ `
+    query AirliftSyncCapabilities {
+      __schema {
+        queryType { name fields { name } }
+        mutationType { name fields { name } }
+      }
+      workspaceLocationEntry: __type(name: "WorkspaceLocationEntry") { fields { name } }
+      repositoryLocation: __type(name: "RepositoryLocation") { fields { name } }
+      assetNode: __type(name: "AssetNode") { fields { name } }
+    }
+  `,
+};
+
+// Only text and JSON values are read (dag ids, mappings, the DAG record); the rest come as labels.
+const METADATA = /* GraphQL */ `
+  fragment AirliftSyncMetadata on MetadataEntry {
+    __typename
+    label
+    ... on TextMetadataEntry { text }
+    ... on JsonMetadataEntry { jsonString }
+  }
+`;
+
+// What a location entry is read for: its status, its stamp (what changes when a new server
+// loads), its load error, and the dagster-airlift definitions (see airlift.ts for the meaning).
+const ENTRY_CURRENT = /* GraphQL */ `
+  fragment AirliftSyncEntry on WorkspaceLocationEntry {
+    name
+    loadStatus
+    updatedTimestamp
+    versionKey
+    defsStateInfo { keyStateInfo { name info { version managementType } } }
+    locationOrLoadError {
+      __typename
+      ... on RepositoryLocation {
+        serverId
+        repositories {
+          name
+          jobs { name tags { key value } metadataEntries { ...AirliftSyncMetadata } }
+          sensors { name }
+          assetNodes {
+            assetKey { path }
+            kinds
+            metadataEntries { ...AirliftSyncMetadata }
+          }
+        }
+      }
+      ... on PythonError { message }
+    }
+  }
+`;
+
+const ENTRY_LEGACY = /* GraphQL */ `
+  fragment AirliftSyncEntry on WorkspaceLocationEntry {
+    name
+    loadStatus
+    updatedTimestamp
+    locationOrLoadError {
+      __typename
+      ... on RepositoryLocation {
+        serverId
+        repositories {
+          name
+          jobs { name tags { key value } metadataEntries { ...AirliftSyncMetadata } }
+          sensors { name }
+          assetNodes {
+            assetKey { path }
+            metadataEntries { ...AirliftSyncMetadata }
+          }
+        }
+      }
+      ... on PythonError { message }
+    }
+  }
+`;
+
+const ENTRY_LEGACY_REQUIRES = [
+  'WorkspaceLocationEntry.name',
+  'WorkspaceLocationEntry.loadStatus',
+  'WorkspaceLocationEntry.updatedTimestamp',
+  'WorkspaceLocationEntry.locationOrLoadError',
+  'RepositoryLocation.serverId',
+  'RepositoryLocation.repositories',
+  'AssetNode.assetKey',
+  'AssetNode.metadataEntries',
+];
+const ENTRY_CURRENT_REQUIRES = [
+  ...ENTRY_LEGACY_REQUIRES,
+  'WorkspaceLocationEntry.versionKey',
+  'WorkspaceLocationEntry.defsStateInfo',
+  'AssetNode.kinds',
+];
+
+export const WORKSPACE: Operation = {
+  name: 'AirliftSyncWorkspace',
+  requires: ['Query.workspaceOrError', ...ENTRY_CURRENT_REQUIRES],
+  document: /* GraphQL */ `
+    query AirliftSyncWorkspace {
+      workspaceOrError {
+        __typename
+        ... on Workspace { locationEntries { ...AirliftSyncEntry } }
+        ... on PythonError { message }
+      }
+    }
+    ${ENTRY_CURRENT}
+    ${METADATA}
+  `,
+};
+
+export const WORKSPACE_LEGACY: Operation = {
+  name: 'AirliftSyncWorkspaceLegacy',
+  requires: ['Query.workspaceOrError', ...ENTRY_LEGACY_REQUIRES],
+  document: /* GraphQL */ `
+    query AirliftSyncWorkspaceLegacy {
+      workspaceOrError {
+        __typename
+        ... on Workspace { locationEntries { ...AirliftSyncEntry } }
+        ... on PythonError { message }
+      }
+    }
+    ${ENTRY_LEGACY}
+    ${METADATA}
+  `,
+};
+
+/** One location with everything WORKSPACE reads; servers without it are read through WORKSPACE(_LEGACY). */
+export const LOCATION: Operation = {
+  name: 'AirliftSyncLocation',
+  requires: ['Query.workspaceLocationEntryOrError', ...ENTRY_CURRENT_REQUIRES],
+  document: /* GraphQL */ `
+    query AirliftSyncLocation($name: String!) {
+      workspaceLocationEntryOrError(name: $name) {
+        __typename
+        ... on WorkspaceLocationEntry { ...AirliftSyncEntry }
+        ... on PythonError { message }
+      }
+    }
+    ${ENTRY_CURRENT}
+    ${METADATA}
+  `,
+};
+
+/** The light poll while a reload is under way: statuses only, no definitions. Every Dagster has it. */
+export const LOCATION_STATUSES: Operation = {
+  name: 'AirliftSyncLocationStatuses',
+  requires: ['Query.locationStatusesOrError'],
+  document: /* GraphQL */ `
+    query AirliftSyncLocationStatuses {
+      locationStatusesOrError {
+        __typename
+        ... on WorkspaceLocationStatusEntries { entries { name loadStatus updateTimestamp } }
+        ... on PythonError { message }
+      }
+    }
+  `,
+};
+
+export const RELOAD: Operation = {
+  name: 'AirliftSyncReloadLocation',
+  requires: ['Mutation.reloadRepositoryLocation', 'WorkspaceLocationEntry.name', 'WorkspaceLocationEntry.loadStatus'],
+  document: /* GraphQL */ `
+    mutation AirliftSyncReloadLocation($name: String!) {
+      reloadRepositoryLocation(repositoryLocationName: $name) {
+        __typename
+        ... on WorkspaceLocationEntry { name loadStatus }
+        ... on Error { message }
+      }
+    }
+  `,
+};
+
+export const OPERATIONS: readonly Operation[] = [CAPABILITIES, WORKSPACE, WORKSPACE_LEGACY, LOCATION, LOCATION_STATUSES, RELOAD];
+
+/** What to assume when the server refuses introspection: only what the oldest documents need. */
+export const BASELINE: readonly string[] = [
+  ...new Set([...WORKSPACE_LEGACY.requires, ...LOCATION_STATUSES.requires, ...RELOAD.requires]),
+];

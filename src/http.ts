@@ -1,0 +1,299 @@
+// One HTTP path for every server the action talks to (Airflow, Dagster), so
+// that the rules about credentials, retries and logging hold everywhere:
+// - credentials go only to the origin they were configured for: redirects are
+//   followed by hand, and one to another origin is refused, never forwarded;
+// - transient failures are retried with backoff and jitter (p-retry) within
+//   one overall deadline, and Retry-After is honoured;
+// - each request is logged at debug level as method, path, status and time,
+//   never with headers, query strings or bodies (they may carry secrets).
+import pRetry, { AbortError } from 'p-retry';
+
+export type DebugLog = (line: string) => void;
+
+/** A point in time every request of one stage must finish by. */
+export interface Deadline {
+  readonly at: number;
+}
+
+export function deadlineIn(ms: number): Deadline {
+  return { at: Date.now() + ms };
+}
+
+export function remaining(deadline: Deadline): number {
+  return Math.max(0, deadline.at - Date.now());
+}
+
+export interface HttpTarget {
+  /** Service name for messages: "Airflow", "Dagster". */
+  readonly service: string;
+  /** Base URL; request paths are resolved against it. */
+  readonly baseUrl: URL;
+  /** Sent with every request to baseUrl's origin, and nowhere else. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The input a user fixes when the server rejects the credentials. */
+  readonly authInput: string;
+  /** The input that names the URL. */
+  readonly urlInput: string;
+  readonly log: DebugLog;
+  readonly requestTimeoutMs?: number;
+  readonly retries?: number;
+  /** First backoff between retries (default 200 ms), doubling with jitter. */
+  readonly retryMinMs?: number;
+}
+
+export interface HttpRequest {
+  readonly method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path relative to the target's base URL, without a leading slash. */
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;
+  readonly json?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly deadline: Deadline;
+  /** Statuses the caller handles itself instead of an error (e.g. 404 when probing). */
+  readonly accept?: readonly number[];
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: string;
+}
+
+export type HttpErrorKind =
+  | 'auth' // 401/403 or a login page: fix the credentials
+  | 'client' // other 4xx: fix the request or the input
+  | 'server' // 5xx after retries
+  | 'network' // refused, reset, DNS, timeout after retries
+  | 'redirect' // a redirect to another origin
+  | 'deadline' // the stage's deadline passed
+  | 'garbage'; // a body that is not what the API returns
+
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly kind: HttpErrorKind,
+    message: string,
+    readonly fix: string,
+    readonly status?: number,
+    /** For a refused redirect: where the server wanted to send the request. */
+    readonly location?: URL,
+  ) {
+    super(message);
+  }
+}
+
+const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
+const MAX_REDIRECTS = 5;
+const MAX_RETRY_AFTER_MS = 60_000;
+
+export async function request(target: HttpTarget, req: HttpRequest): Promise<HttpResponse> {
+  const url = resolve(target.baseUrl, req.path, req.query);
+  const where = `${req.method ?? 'GET'} ${url.pathname}`;
+  const retries = target.retries ?? 5;
+  try {
+    return await pRetry(
+      async () => {
+        if (remaining(req.deadline) === 0) throw new AbortError(deadlineError(target, where));
+        const response = await sendFollowingRedirects(target, req, url);
+        if (TRANSIENT_STATUSES.has(response.status) && !req.accept?.includes(response.status)) {
+          throw new TransientStatus(response);
+        }
+        return response;
+      },
+      {
+        retries,
+        minTimeout: target.retryMinMs ?? 200,
+        maxTimeout: 10_000,
+        factor: 2,
+        randomize: true,
+        maxRetryTime: remaining(req.deadline),
+        shouldRetry: ({ error }) => isTransient(error),
+        onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+          target.log(`${target.service} ${where}: attempt ${attemptNumber} failed (${describe(error)}); ${retriesLeft} retries left`);
+          const wait = error instanceof TransientStatus ? retryAfterMs(error.response) : undefined;
+          if (wait !== undefined && retriesLeft > 0) await sleep(Math.min(wait, remaining(req.deadline)));
+        },
+      },
+    ).then((response) => checkStatus(target, req, where, response));
+  } catch (error) {
+    throw toHttpError(target, where, error);
+  }
+}
+
+/** Parses a JSON body, naming the endpoint when the server sent something else (a login page, a proxy's error). */
+export function parseJson(target: HttpTarget, where: string, response: HttpResponse): unknown {
+  const type = response.headers.get('content-type') ?? '';
+  if (type.includes('text/html') || /^\s*<(!doctype|html)/i.test(response.body)) {
+    throw new HttpError(
+      'auth',
+      `${target.service} ${where} answered an HTML page (status ${response.status}) instead of JSON: most likely an auth proxy's login page.`,
+      `Check ${target.authInput}: the proxy in front of ${target.service} did not accept the credentials.`,
+      response.status,
+    );
+  }
+  try {
+    return JSON.parse(response.body) as unknown;
+  } catch {
+    throw new HttpError(
+      'garbage',
+      `${target.service} ${where} answered a body that is not JSON (status ${response.status}, ${response.body.length} bytes).`,
+      `Check that ${target.urlInput} points at the ${target.service} API itself, not at a proxy or another service.`,
+      response.status,
+    );
+  }
+}
+
+class TransientStatus extends Error {
+  constructor(readonly response: HttpResponse) {
+    super(`status ${response.status}`);
+  }
+}
+
+async function sendFollowingRedirects(target: HttpTarget, req: HttpRequest, first: URL): Promise<HttpResponse> {
+  let url = first;
+  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    const started = Date.now();
+    const timeout = Math.min(target.requestTimeoutMs ?? 30_000, Math.max(1, remaining(req.deadline)));
+    const response = await fetch(url, {
+      method: req.method ?? 'GET',
+      headers: {
+        accept: 'application/json',
+        ...(req.json === undefined ? {} : { 'content-type': 'application/json' }),
+        ...target.headers,
+        ...req.headers,
+      },
+      body: req.json === undefined ? undefined : JSON.stringify(req.json),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeout),
+    });
+    const body = await response.text();
+    target.log(`${target.service} ${req.method ?? 'GET'} ${url.pathname} -> ${response.status} (${Date.now() - started} ms)`);
+    const location = response.headers.get('location');
+    if (response.status >= 300 && response.status < 400 && location) {
+      const next = new URL(location, url);
+      if (next.origin !== target.baseUrl.origin) {
+        throw new AbortError(
+          new HttpError(
+            'redirect',
+            `${target.service} ${req.method ?? 'GET'} ${url.pathname} redirected to another origin (${next.origin}); the action does not forward credentials there.`,
+            `Set ${target.urlInput} to the URL the server redirects to, if you trust it.`,
+            response.status,
+            next,
+          ),
+        );
+      }
+      url = next;
+      continue;
+    }
+    return { status: response.status, headers: response.headers, body };
+  }
+  throw new AbortError(
+    new HttpError('redirect', `${target.service} ${url.pathname}: more than ${MAX_REDIRECTS} redirects.`, `Check ${target.urlInput}.`),
+  );
+}
+
+function checkStatus(target: HttpTarget, req: HttpRequest, where: string, response: HttpResponse): HttpResponse {
+  if (response.status < 400 || req.accept?.includes(response.status)) return response;
+  if (response.status === 401 || response.status === 403) {
+    throw new HttpError(
+      'auth',
+      `${target.service} rejected the credentials: ${where} answered ${response.status}${detail(response)}.`,
+      `Check ${target.authInput}: the value is wrong, expired, or lacks permission.`,
+      response.status,
+    );
+  }
+  if (response.status >= 500) {
+    throw new HttpError(
+      'server',
+      `${target.service} ${where} kept failing with status ${response.status}${detail(response)}.`,
+      `${target.service} is unhealthy or overloaded; retry the job once it answers again.`,
+      response.status,
+    );
+  }
+  throw new HttpError(
+    'client',
+    `${target.service} ${where} answered ${response.status}${detail(response)}.`,
+    `Check ${target.urlInput} and the ${target.service} version.`,
+    response.status,
+  );
+}
+
+/** A short, secret-free excerpt of an error body: the server's own explanation. */
+function detail(response: HttpResponse): string {
+  const text = response.body.replace(/\s+/g, ' ').trim();
+  if (!text || /^<(!doctype|html)/i.test(text)) return '';
+  return `: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`;
+}
+
+function toHttpError(target: HttpTarget, where: string, error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof TransientStatus) {
+    try {
+      checkStatus(target, { path: '', deadline: { at: 0 } }, where, error.response);
+    } catch (statusError) {
+      if (statusError instanceof HttpError) return statusError;
+    }
+  }
+  if (isDeadline(error)) return deadlineError(target, where);
+  return new HttpError(
+    'network',
+    `${target.service} ${where} could not be reached: ${describe(error)}.`,
+    `Check ${target.urlInput}, and that the runner can reach ${target.baseUrl.host}.`,
+  );
+}
+
+function deadlineError(target: HttpTarget, where: string): HttpError {
+  return new HttpError(
+    'deadline',
+    `${target.service} ${where} did not answer before the stage's deadline.`,
+    `${target.service} is slow or unreachable from the runner; raise the timeout input or check the service.`,
+  );
+}
+
+function isTransient(error: unknown): boolean {
+  if (error instanceof HttpError) return false;
+  if (error instanceof TransientStatus) return true;
+  // fetch rejects with TypeError('fetch failed') wrapping ECONNREFUSED/ECONNRESET/ENOTFOUND,
+  // and with a TimeoutError when AbortSignal.timeout fires: all worth another try.
+  return error instanceof TypeError || isDeadline(error) || (error instanceof Error && error.name === 'SocketError');
+}
+
+function isDeadline(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+}
+
+function describe(error: unknown): string {
+  if (error instanceof TransientStatus) return error.message;
+  if (error instanceof Error) {
+    const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+    return cause?.code ?? cause?.message ?? error.message;
+  }
+  return String(error);
+}
+
+function retryAfterMs(response: HttpResponse): number | undefined {
+  const header = response.headers.get('retry-after');
+  if (!header) return undefined;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+  return Number.isFinite(ms) ? Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS) : undefined;
+}
+
+function resolve(base: URL, path: string, query: HttpRequest['query']): URL {
+  const prefix = base.href.endsWith('/') ? base.href : `${base.href}/`;
+  const url = new URL(path.replace(/^\//, ''), prefix);
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined) url.searchParams.set(key, String(value));
+  }
+  return url;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}
+
+/** True for hosts where plain http cannot leave the machine. */
+export function isLoopback(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

@@ -1,0 +1,530 @@
+// Inputs and the optional config file, validated into one typed Config before
+// anything is sent anywhere. Every error names the input (or config key and
+// line) and says how to fix it.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { z } from 'zod';
+import { isLoopback } from './http.js';
+import { ActionError } from './model.js';
+
+export type AirflowAuth =
+  | { readonly kind: 'none' }
+  /** Airflow 2 basic auth, or Airflow 3's JWT from POST /auth/token. */
+  | { readonly kind: 'password'; readonly username: string; readonly password: string }
+  | { readonly kind: 'bearer'; readonly token: string };
+
+export type ApiVersionSetting = 'auto' | 'v1' | 'v2';
+export type IgnoreSyntaxSetting = 'auto' | 'regexp' | 'glob';
+
+export interface AirflowConnectionConfig {
+  readonly url: URL;
+  readonly auth: AirflowAuth;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly apiVersion: ApiVersionSetting;
+  /** Airflow 2: the container folder that `fileloc` starts with; undefined = detect. */
+  readonly dagsPrefix?: string;
+  /** Names of the inputs (or config keys) to point at in errors. */
+  readonly urlInput: string;
+  readonly authInput: string;
+}
+
+export interface AirflowInstanceConfig {
+  /** dagster-airlift's AirflowInstance name; undefined = the one instance Dagster mirrors. */
+  readonly name: string | undefined;
+  /** Undefined when no Airflow URL was given: the live comparison is skipped. */
+  readonly airflow?: AirflowConnectionConfig;
+  readonly dagsFolders: readonly string[];
+  readonly ignoreSyntax: IgnoreSyntaxSetting;
+  /** Code locations the config file says peer to this instance. */
+  readonly codeLocations: readonly string[];
+}
+
+export type DagsterConfig =
+  | {
+      readonly kind: 'dagster-plus';
+      readonly endpoint: URL;
+      readonly uiUrl: URL;
+      readonly headers: Readonly<Record<string, string>>;
+      readonly authInput: string;
+      readonly urlInput: string;
+    }
+  | {
+      readonly kind: 'self-hosted';
+      readonly endpoint: URL;
+      readonly uiUrl: URL;
+      readonly headers: Readonly<Record<string, string>>;
+      readonly authInput: string;
+      readonly urlInput: string;
+    };
+
+export interface Config {
+  readonly instances: readonly AirflowInstanceConfig[];
+  /** Undefined when no Dagster input was given (only possible with dry-run). */
+  readonly dagster?: DagsterConfig;
+  /** Locations named by `code-locations`: only these are considered. */
+  readonly codeLocations: readonly string[];
+  readonly dryRun: boolean;
+  readonly failOnImportErrors: boolean;
+  readonly includeTags: boolean;
+  readonly commentOnPullRequest: boolean;
+  readonly airflowTimeoutMs: number;
+  readonly reloadTimeoutMs: number;
+  /** First pause between status polls; undefined: 1 s for Airflow (backing off), 5 s for Dagster. */
+  readonly pollIntervalMs?: number;
+  readonly githubToken: string;
+}
+
+export interface InputSource {
+  /** The raw input value, '' when unset (like @actions/core's getInput). */
+  input(name: string): string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Called with every secret and every value derived from one, before it is used. */
+  mask(secret: string): void;
+  /** Where relative paths (config, dags folders) are resolved. */
+  readonly workspace: string;
+}
+
+export function readConfig(source: InputSource): Config {
+  const allowInsecureHttp = readBoolean(source, 'allow-insecure-http', false);
+  const dryRun = readBoolean(source, 'dry-run', false);
+  const configPath = source.input('config').trim();
+  const instances = configPath
+    ? readConfigFile(source, configPath, allowInsecureHttp)
+    : [readSingleInstance(source, allowInsecureHttp)];
+  const dagster = readDagster(source, allowInsecureHttp);
+  if (!dagster && !dryRun) {
+    throw new ActionError(
+      'No Dagster deployment is configured, so there is nothing to reload.',
+      'Set dagster-cloud-organization and dagster-cloud-api-token (Dagster+) or dagster-url (self-hosted), or set dry-run: true to only report the DAG changes.',
+      'dagster-url',
+    );
+  }
+  for (const instance of instances) {
+    for (const folder of instance.dagsFolders) checkDagsFolder(source.workspace, folder, configPath ? 'config' : 'dags-folder');
+  }
+  return {
+    instances,
+    dagster,
+    codeLocations: readList(source.input('code-locations')),
+    dryRun,
+    failOnImportErrors: readBoolean(source, 'fail-on-import-errors', true),
+    includeTags: readBoolean(source, 'include-tags', false),
+    commentOnPullRequest: readBoolean(source, 'comment-on-pull-request', true),
+    airflowTimeoutMs: readDuration(source, 'airflow-timeout', 600_000),
+    reloadTimeoutMs: readDuration(source, 'reload-timeout', 600_000),
+    ...(source.input('poll-interval').trim() ? { pollIntervalMs: readDuration(source, 'poll-interval', 0) } : {}),
+    githubToken: secret(source, source.input('github-token').trim()),
+  };
+}
+
+function readSingleInstance(source: InputSource, allowInsecureHttp: boolean): AirflowInstanceConfig {
+  const rawUrl = source.input('airflow-url').trim();
+  const name = source.input('airflow-instance-name').trim() || undefined;
+  if (name !== undefined) checkInstanceName(name, 'airflow-instance-name');
+  const username = source.input('airflow-username').trim();
+  const password = secret(source, source.input('airflow-password'));
+  const token = secret(source, source.input('airflow-token').trim());
+  const headers = readHeaders(source, source.input('airflow-headers'), 'airflow-headers');
+  const dagsPrefix = source.input('airflow-dags-prefix').trim() || undefined;
+  const base = {
+    name,
+    dagsFolders: readFolders(source.input('dags-folder') || 'dags', 'dags-folder'),
+    ignoreSyntax: readEnum(source, 'airflow-ignore-syntax', ['auto', 'regexp', 'glob'] as const, 'auto'),
+    codeLocations: [],
+  };
+  if (!rawUrl) {
+    if (username || password || token || Object.keys(headers).length > 0) {
+      throw new ActionError(
+        'Airflow credentials were given but airflow-url is empty.',
+        'Set airflow-url to the Airflow webserver URL, or remove the airflow credentials.',
+        'airflow-url',
+      );
+    }
+    return base;
+  }
+  const url = readUrl(rawUrl, 'airflow-url', allowInsecureHttp, Boolean(password || token || Object.keys(headers).length));
+  return {
+    ...base,
+    airflow: {
+      url,
+      auth: readAirflowAuth(source, username, password, token, 'airflow-username/airflow-password', 'airflow-token'),
+      headers,
+      apiVersion: readEnum(source, 'airflow-api-version', ['auto', 'v1', 'v2'] as const, 'auto'),
+      dagsPrefix,
+      urlInput: 'airflow-url',
+      authInput: authInputName(username, token, headers, 'airflow-username/airflow-password', 'airflow-token', 'airflow-headers'),
+    },
+  };
+}
+
+function readAirflowAuth(
+  source: InputSource,
+  username: string,
+  password: string,
+  token: string,
+  passwordInput: string,
+  tokenInput: string,
+): AirflowAuth {
+  if (token && (username || password)) {
+    throw new ActionError(
+      `Both ${tokenInput} and ${passwordInput} are set.`,
+      `Use one: ${tokenInput} for a bearer token (Astronomer, Cloud Composer), or ${passwordInput} for basic auth / Airflow 3 login.`,
+      tokenInput,
+    );
+  }
+  if (token) return { kind: 'bearer', token };
+  if (username || password) {
+    if (!username || !password) {
+      throw new ActionError(
+        `Only half of ${passwordInput} is set.`,
+        `Set both the username and the password (from a secret).`,
+        passwordInput,
+      );
+    }
+    // Airflow 2 sends this exact value in the Authorization header: mask it too.
+    source.mask(Buffer.from(`${username}:${password}`).toString('base64'));
+    return { kind: 'password', username, password };
+  }
+  return { kind: 'none' };
+}
+
+function authInputName(
+  username: string,
+  token: string,
+  headers: Record<string, string>,
+  passwordInput: string,
+  tokenInput: string,
+  headersInput: string,
+): string {
+  if (token) return tokenInput;
+  if (username) return passwordInput;
+  if (Object.keys(headers).length) return headersInput;
+  return `${passwordInput} or ${tokenInput}`;
+}
+
+function readDagster(source: InputSource, allowInsecureHttp: boolean): DagsterConfig | undefined {
+  const rawUrl = source.input('dagster-url').trim();
+  const organization = source.input('dagster-cloud-organization').trim();
+  const headers = readHeaders(source, source.input('dagster-headers'), 'dagster-headers');
+  if (rawUrl && organization) {
+    throw new ActionError(
+      'Both dagster-url and dagster-cloud-organization are set.',
+      'Use dagster-cloud-organization (with dagster-cloud-deployment and dagster-cloud-api-token) for Dagster+, or dagster-url for a self-hosted Dagster, not both.',
+      'dagster-url',
+    );
+  }
+  if (organization) {
+    if (!/^[a-z0-9][a-z0-9-]*$/i.test(organization)) {
+      throw new ActionError(
+        `dagster-cloud-organization "${organization}" is not an organization name.`,
+        'Give only the ORG part of https://ORG.dagster.cloud, not a URL.',
+        'dagster-cloud-organization',
+      );
+    }
+    const deployment = source.input('dagster-cloud-deployment').trim() || 'prod';
+    if (!/^[\w-]+$/.test(deployment)) {
+      throw new ActionError(
+        `dagster-cloud-deployment "${deployment}" is not a deployment name.`,
+        'Give the deployment name as the Dagster+ UI shows it (prod, or a branch deployment name).',
+        'dagster-cloud-deployment',
+      );
+    }
+    const token = secret(source, source.input('dagster-cloud-api-token').trim() || (source.env.DAGSTER_CLOUD_API_TOKEN ?? '').trim());
+    if (!token) {
+      throw new ActionError(
+        'dagster-cloud-organization is set but no Dagster+ API token was given.',
+        'Set dagster-cloud-api-token to a user token with Editor or Admin rights, from a secret: dagster-cloud-api-token: ${{ secrets.DAGSTER_CLOUD_API_TOKEN }}.',
+        'dagster-cloud-api-token',
+      );
+    }
+    const region = readEnum(source, 'dagster-cloud-region', ['us', 'eu'] as const, 'us');
+    const override = source.input('dagster-cloud-url').trim();
+    const base = override
+      ? readUrl(override, 'dagster-cloud-url', allowInsecureHttp, true).href.replace(/\/graphql\/?$/, '').replace(/\/?$/, '/')
+      : `https://${organization}.${region === 'eu' ? 'eu.' : ''}dagster.cloud/${deployment}/`;
+    return {
+      kind: 'dagster-plus',
+      endpoint: new URL('graphql', base),
+      uiUrl: new URL(base),
+      headers: { ...headers, 'Dagster-Cloud-Api-Token': token },
+      authInput: 'dagster-cloud-api-token',
+      urlInput: 'dagster-cloud-organization',
+    };
+  }
+  if (rawUrl) {
+    const url = readUrl(rawUrl, 'dagster-url', allowInsecureHttp, Object.keys(headers).length > 0);
+    const base = url.href.replace(/\/graphql\/?$/, '').replace(/\/?$/, '/');
+    return {
+      kind: 'self-hosted',
+      endpoint: new URL('graphql', base),
+      uiUrl: new URL(base),
+      headers,
+      authInput: 'dagster-headers',
+      urlInput: 'dagster-url',
+    };
+  }
+  return undefined;
+}
+
+function readUrl(raw: string, input: string, allowInsecureHttp: boolean, carriesCredentials: boolean): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ActionError(`${input} "${raw}" is not a URL.`, `Give a full URL such as https://airflow.example.com.`, input);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ActionError(`${input} uses ${url.protocol}, not http(s).`, `Give an https:// URL.`, input);
+  }
+  if (url.username || url.password) {
+    throw new ActionError(
+      `${input} has credentials in it.`,
+      'Remove them from the URL and pass them through the credential inputs, from secrets.',
+      input,
+    );
+  }
+  if (url.protocol === 'http:' && !isLoopback(url) && !allowInsecureHttp && carriesCredentials) {
+    throw new ActionError(
+      `${input} is plain http to ${url.hostname}: credentials would cross the network unencrypted.`,
+      `Use https://, or set allow-insecure-http: true if the network path is private and you accept the risk.`,
+      input,
+    );
+  }
+  url.search = '';
+  url.hash = '';
+  return url;
+}
+
+/** Parses `Name: value` lines. Values are secrets: auth proxies put keys and cookies there. */
+function readHeaders(source: InputSource, raw: string, input: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  raw.split(/\r?\n/).forEach((line, index) => {
+    if (!line.trim() || line.trim().startsWith('#')) return;
+    const colon = line.indexOf(':');
+    const name = colon > 0 ? line.slice(0, colon).trim() : '';
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+      throw new ActionError(
+        `${input} line ${index + 1} is not a header line.`,
+        'Write one header per line as `Name: value`, for example `X-Api-Key: ${{ secrets.KEY }}`.',
+        input,
+      );
+    }
+    const value = line.slice(colon + 1).trim();
+    secret(source, value);
+    headers[name] = value;
+  });
+  return headers;
+}
+
+function secret(source: InputSource, value: string): string {
+  if (value) source.mask(value);
+  return value;
+}
+
+function readBoolean(source: InputSource, input: string, fallback: boolean): boolean {
+  const raw = source.input(input).trim().toLowerCase();
+  if (!raw) return fallback;
+  if (['true', 'yes', 'on', '1'].includes(raw)) return true;
+  if (['false', 'no', 'off', '0'].includes(raw)) return false;
+  throw new ActionError(`${input} "${raw}" is not a boolean.`, `Set ${input} to true or false.`, input);
+}
+
+function readEnum<T extends string>(source: InputSource, input: string, allowed: readonly T[], fallback: T): T {
+  const raw = source.input(input).trim();
+  if (!raw) return fallback;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new ActionError(`${input} "${raw}" is not one of ${allowed.join(', ')}.`, `Set ${input} to one of ${allowed.join(', ')}.`, input);
+}
+
+export function parseDuration(raw: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i.exec(raw.trim());
+  if (!match) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 's').toLowerCase() as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(match[1]) * unit);
+}
+
+function readDuration(source: InputSource, input: string, fallback: number): number {
+  const raw = source.input(input).trim();
+  if (!raw) return fallback;
+  const ms = parseDuration(raw);
+  if (ms === undefined || ms <= 0) {
+    throw new ActionError(`${input} "${raw}" is not a duration.`, `Give seconds (600) or a number with a unit (90s, 10m, 1h).`, input);
+  }
+  return ms;
+}
+
+function readList(raw: string): string[] {
+  return [...new Set(raw.split(/[\n,]/).map((item) => item.trim()).filter(Boolean))];
+}
+
+function readFolders(raw: string, input: string): string[] {
+  return readList(raw).map((folder) => {
+    const normal = path.posix.normalize(folder.replace(/\\/g, '/')).replace(/\/$/, '');
+    if (path.posix.isAbsolute(normal) || normal === '..' || normal.startsWith('../')) {
+      throw new ActionError(`${input} "${folder}" is outside the repository.`, 'Give the folder relative to the repository root, e.g. dags.', input);
+    }
+    return normal === '.' ? '' : normal;
+  });
+}
+
+function checkDagsFolder(workspace: string, folder: string, input: string): void {
+  const full = path.join(workspace, folder);
+  if (!existsSync(full) || !statSync(full).isDirectory()) {
+    throw new ActionError(
+      `The DAGs folder "${folder || '.'}" does not exist in the checked-out repository (${workspace}).`,
+      `Set ${input} to the folder that holds the DAG files, relative to the repository root, and check out the repository (actions/checkout) before this step.`,
+      input,
+    );
+  }
+}
+
+function checkInstanceName(name: string, where: string): void {
+  if (!/^[\w.-]+$/.test(name)) {
+    throw new ActionError(`${where} "${name}" is not an Airflow instance name.`, 'Use the name given to AirflowInstance(name=...) in the Dagster code.', where);
+  }
+}
+
+// ---- the config file ----------------------------------------------------
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+const folderList = z.union([z.string(), z.array(z.string()).nonempty()]);
+
+const instanceSchema = z.strictObject({
+  name: z.string().regex(/^[\w.-]+$/, 'must be the AirflowInstance name (letters, digits, _ . -)'),
+  url: z.string().optional(),
+  'api-version': z.enum(['auto', 'v1', 'v2']).optional(),
+  'dags-folder': folderList.optional(),
+  'ignore-syntax': z.enum(['auto', 'regexp', 'glob']).optional(),
+  'dags-prefix': z.string().optional(),
+  'code-locations': z.array(z.string()).optional(),
+  auth: z
+    .strictObject({
+      'username-env': envName.optional(),
+      'password-env': envName.optional(),
+      'token-env': envName.optional(),
+      'headers-env': envName.optional(),
+    })
+    .optional(),
+});
+
+const configFileSchema = z.strictObject({
+  instances: z.array(instanceSchema).nonempty(),
+});
+
+type InstanceEntry = z.infer<typeof instanceSchema>;
+
+function readConfigFile(source: InputSource, configPath: string, allowInsecureHttp: boolean): AirflowInstanceConfig[] {
+  for (const single of ['airflow-url', 'airflow-username', 'airflow-password', 'airflow-token', 'airflow-headers', 'airflow-instance-name']) {
+    if (source.input(single).trim()) {
+      throw new ActionError(
+        `Both config and ${single} are set.`,
+        `Put every Airflow instance in the config file, or use the single-instance inputs without config.`,
+        single,
+      );
+    }
+  }
+  const full = path.resolve(source.workspace, configPath);
+  if (!existsSync(full)) {
+    throw new ActionError(`The config file ${configPath} does not exist.`, 'Set config to a path relative to the repository root.', 'config');
+  }
+  const text = readFileSync(full, 'utf8');
+  const lines = new LineCounter();
+  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const yamlError = document.errors[0];
+  if (yamlError) {
+    const line = lines.linePos(yamlError.pos[0]).line;
+    throw new ActionError(
+      `The config file ${configPath} is not valid YAML${line ? ` (line ${line})` : ''}: ${yamlError.message.split('\n')[0]}`,
+      'Fix the YAML syntax (indentation, quoting).',
+      'config',
+    );
+  }
+  const parsed = configFileSchema.safeParse(document.toJS());
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const keyPath = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') keyPath.push(issue.keys[0]!);
+    const line = lineOf(document.contents, keyPath, lines);
+    throw new ActionError(
+      `The config file ${configPath}${line ? ` line ${line}` : ''}: ${keyPath.join('.') || 'top level'}: ${issue.message}.`,
+      'See the config file reference in the README for the allowed keys.',
+      'config',
+    );
+  }
+  const names = new Set<string>();
+  return parsed.data.instances.map((entry, index) => {
+    if (names.has(entry.name)) {
+      throw new ActionError(
+        `The config file ${configPath} line ${lineOf(document.contents, ['instances', String(index), 'name'], lines) ?? '?'}: instance "${entry.name}" is listed twice.`,
+        'Give each Airflow instance once.',
+        'config',
+      );
+    }
+    names.add(entry.name);
+    return instanceFromEntry(source, entry, index, allowInsecureHttp);
+  });
+}
+
+function instanceFromEntry(source: InputSource, entry: InstanceEntry, index: number, allowInsecureHttp: boolean): AirflowInstanceConfig {
+  const key = `instances[${index}]`;
+  const fromEnv = (name: string | undefined, what: string): string => {
+    if (!name) return '';
+    const value = source.env[name];
+    if (value === undefined || value === '') {
+      throw new ActionError(
+        `The config file's ${key}.auth.${what} names the environment variable ${name}, which is not set.`,
+        `Map the secret to it in the step: env: { ${name}: \${{ secrets.${name} }} }.`,
+        'config',
+      );
+    }
+    return value;
+  };
+  const username = fromEnv(entry.auth?.['username-env'], 'username-env').trim();
+  const password = secret(source, fromEnv(entry.auth?.['password-env'], 'password-env'));
+  const token = secret(source, fromEnv(entry.auth?.['token-env'], 'token-env').trim());
+  const headers = readHeaders(source, fromEnv(entry.auth?.['headers-env'], 'headers-env'), `${key}.auth.headers-env`);
+  const folders = entry['dags-folder'] ?? 'dags';
+  const base = {
+    name: entry.name,
+    dagsFolders: readFolders(Array.isArray(folders) ? folders.join('\n') : folders, `config ${key}.dags-folder`),
+    ignoreSyntax: entry['ignore-syntax'] ?? 'auto',
+    codeLocations: entry['code-locations'] ?? [],
+  };
+  if (!entry.url) return base;
+  return {
+    ...base,
+    airflow: {
+      url: readUrl(entry.url, `config ${key}.url`, allowInsecureHttp, Boolean(password || token || Object.keys(headers).length)),
+      auth: readAirflowAuth(source, username, password, token, `${key}.auth.username-env/password-env`, `${key}.auth.token-env`),
+      headers,
+      apiVersion: entry['api-version'] ?? 'auto',
+      dagsPrefix: entry['dags-prefix'],
+      urlInput: `config ${key}.url`,
+      authInput: `config ${key}.auth`,
+    },
+  };
+}
+
+/** The 1-based line of a key path in the YAML document, for error messages. */
+function lineOf(node: unknown, keyPath: readonly string[], lines: LineCounter): number | undefined {
+  let current = node as YamlNode | null | undefined;
+  let last: number | undefined;
+  for (const key of keyPath) {
+    if (isMap(current)) {
+      const pair = current.items.find((item) => String((item.key as { value?: unknown } | null)?.value) === key);
+      if (!pair) break;
+      const keyNode = pair.key as YamlNode | null;
+      if (keyNode?.range) last = lines.linePos(keyNode.range[0]).line;
+      current = pair.value as YamlNode | null;
+    } else if (isSeq(current)) {
+      const item = current.items[Number(key)] as YamlNode | undefined;
+      if (!item) break;
+      if (item.range) last = lines.linePos(item.range[0]).line;
+      current = item;
+    } else {
+      break;
+    }
+  }
+  return last;
+}

@@ -1,0 +1,107 @@
+// Entry point, and the only module that talks to the runner: inputs in,
+// outputs, job summary, annotations and exit status out.
+import * as core from '@actions/core';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pullRequestNumber, upsertPlanComment } from './comment.js';
+import { readConfig, type Config } from './inputs.js';
+import type { Logger } from './log.js';
+import { ActionError } from './model.js';
+import type { RunReport } from './outcome.js';
+import { renderAnnotations, renderOutputs, renderSummary } from './report.js';
+import { inputFailureReport, run, type RunContext } from './run.js';
+
+const logger: Logger = {
+  info: (message) => core.info(message),
+  debug: (message) => core.debug(message),
+  warning: (message) => core.warning(message),
+  group: (name, work) => core.group(name, work),
+};
+
+async function main(): Promise<void> {
+  const context = runContext();
+  let report: RunReport;
+  let config: Config | undefined;
+  try {
+    config = readConfig({
+      input: (name) => core.getInput(name),
+      env: process.env,
+      mask: (secret) => core.setSecret(secret),
+      workspace: context.workspace,
+    });
+    report = await run(config, context, logger);
+  } catch (error) {
+    if (!(error instanceof ActionError)) throw error;
+    report = inputFailureReport(context, error);
+  }
+  await publish(report);
+  if (config) await commentOnPullRequest(config, context, report);
+}
+
+async function commentOnPullRequest(config: Config, context: RunContext, report: RunReport): Promise<void> {
+  const number = pullRequestNumber(context.payload);
+  const [owner, repo] = (context.repository ?? '').split('/');
+  if (!context.eventName.startsWith('pull_request') || number === undefined || !owner || !repo || !config.commentOnPullRequest) return;
+  if (!config.githubToken) {
+    core.info('No github-token: the plan is in the job summary only.');
+    return;
+  }
+  const outcome = await upsertPlanComment({ token: config.githubToken, apiUrl: context.apiUrl, owner, repo, number }, renderSummary(report));
+  core.info('done' in outcome ? `Plan comment ${outcome.done} on pull request #${number}.` : `Plan comment skipped: ${outcome.skipped}.`);
+}
+
+function runContext(): RunContext {
+  const eventPath = process.env.GITHUB_EVENT_PATH;
+  let payload: unknown = {};
+  if (eventPath) {
+    try {
+      payload = JSON.parse(readFileSync(eventPath, 'utf8')) as unknown;
+    } catch {
+      payload = {};
+    }
+  }
+  return {
+    eventName: process.env.GITHUB_EVENT_NAME ?? '',
+    payload,
+    workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
+    sha: process.env.GITHUB_SHA ?? '',
+    repository: process.env.GITHUB_REPOSITORY,
+    serverUrl: process.env.GITHUB_SERVER_URL ?? 'https://github.com',
+    apiUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
+    startedAt: Date.now(),
+  };
+}
+
+async function publish(report: RunReport): Promise<void> {
+  const folder = process.env.RUNNER_TEMP || os.tmpdir();
+  mkdirSync(folder, { recursive: true });
+  const reportPath = path.join(folder, `airlift-sync-report-${process.env.GITHUB_RUN_ID ?? process.pid}-${process.env.GITHUB_ACTION ?? 'step'}.json`);
+  writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+
+  for (const [name, value] of Object.entries(renderOutputs(report, reportPath))) core.setOutput(name, value);
+  for (const annotation of renderAnnotations(report)) {
+    const properties = { title: annotation.title, file: annotation.file, startLine: annotation.line, startColumn: annotation.column };
+    if (annotation.level === 'error') core.error(annotation.message, properties);
+    else if (annotation.level === 'warning') core.warning(annotation.message, properties);
+    else core.notice(annotation.message, properties);
+  }
+  const summary = renderSummary(report);
+  if (process.env.GITHUB_STEP_SUMMARY) {
+    try {
+      await core.summary.addRaw(summary).write();
+    } catch (error) {
+      core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  core.info(`result: ${report.result} · report: ${reportPath}`);
+  if (report.result === 'failed') {
+    const first = report.failures[0];
+    core.setFailed(first ? `${first.message} Fix: ${first.fix}` : 'airlift-sync failed.');
+  }
+}
+
+main().catch((error: unknown) => {
+  // Only a bug lands here: every expected failure is reported above.
+  core.setFailed(`airlift-sync crashed: ${error instanceof Error ? error.message : String(error)}`);
+});

@@ -1,0 +1,126 @@
+// Pure planning: pushed DAG changes x live Airflow x what each Dagster code
+// location holds -> which locations to reload, and why. No I/O here, so every
+// rule is tested without a network.
+import type { DagChange } from './model.js';
+
+/** What a code location holds about one Airflow DAG (from dagster-airlift's metadata). */
+export interface HeldDag {
+  /** When the location last fetched this DAG's record from Airflow, if it says. */
+  readonly snapshot?: { readonly lastParsedTime?: string; readonly bundleVersion?: string | null };
+}
+
+export interface LocationHoldings {
+  readonly name: string;
+  readonly loadError?: string;
+  /** Airflow instance name -> DAG id -> what the location holds. */
+  readonly airflow: ReadonlyMap<string, ReadonlyMap<string, HeldDag>>;
+}
+
+/** What live Airflow holds for one instance, after it parsed the push. Undefined when not compared. */
+export interface LiveInstance {
+  readonly instance: string;
+  /** Active (not stale) DAG ids. */
+  readonly activeDagIds: ReadonlySet<string>;
+}
+
+export type StaleReason =
+  | { readonly kind: 'added' | 'removed' | 'modified'; readonly instance: string; readonly dagId: string }
+  /** Full drift check: Airflow has the DAG, the location does not (or the reverse). */
+  | { readonly kind: 'missing' | 'extra'; readonly instance: string; readonly dagId: string }
+  | { readonly kind: 'load-error'; readonly message: string };
+
+export interface LocationPlan {
+  readonly location: string;
+  /** The Airflow instances this location mirrors or is configured to peer with. */
+  readonly instances: readonly string[];
+  readonly reload: boolean;
+  readonly reasons: readonly StaleReason[];
+  /** What the location must hold once reloaded, per instance: the confirm step checks it. */
+  readonly expect: readonly ExpectedDags[];
+}
+
+export interface ExpectedDags {
+  readonly instance: string;
+  readonly present: readonly string[];
+  readonly absent: readonly string[];
+}
+
+export interface PlanInput {
+  readonly changes: readonly DagChange[];
+  readonly locations: readonly LocationHoldings[];
+  /** Live Airflow per instance; absent for instances not compared (no URL, dry-run without secrets). */
+  readonly live: readonly LiveInstance[];
+  /** Configured peers: instance -> location names (from the config file). */
+  readonly peers: ReadonlyMap<string, readonly string[]>;
+  /** Compare every DAG, not only the changed ones (schedule, workflow_dispatch). */
+  readonly fullCheck: boolean;
+  /** The pushed head commit and when it was made: evidence a held DAG is already fresh. */
+  readonly head?: { readonly sha: string; readonly time: number };
+}
+
+export function planReloads(input: PlanInput): LocationPlan[] {
+  return input.locations.map((location) => planLocation(location, input)).sort((a, b) => a.location.localeCompare(b.location));
+}
+
+function planLocation(location: LocationHoldings, input: PlanInput): LocationPlan {
+  const instances = new Set(location.airflow.keys());
+  for (const [instance, names] of input.peers) if (names.includes(location.name)) instances.add(instance);
+
+  const reasons: StaleReason[] = [];
+  if (location.loadError !== undefined) reasons.push({ kind: 'load-error', message: location.loadError });
+
+  const expect: ExpectedDags[] = [];
+  for (const instance of [...instances].sort()) {
+    const held = location.airflow.get(instance) ?? new Map<string, HeldDag>();
+    const present = new Set<string>();
+    const absent = new Set<string>();
+    for (const change of input.changes) {
+      if (change.instance !== instance) continue;
+      const holds = held.get(change.dagId);
+      if (change.kind === 'removed') {
+        absent.add(change.dagId);
+        if (holds) reasons.push({ kind: 'removed', instance, dagId: change.dagId });
+        continue;
+      }
+      present.add(change.dagId);
+      if (!holds) reasons.push({ kind: change.kind === 'added' ? 'added' : 'missing', instance, dagId: change.dagId });
+      else if (change.kind === 'modified' && !isFresh(holds, input.head)) reasons.push({ kind: 'modified', instance, dagId: change.dagId });
+    }
+    const live = input.live.find((entry) => entry.instance === instance);
+    if (input.fullCheck && live) {
+      for (const dagId of [...live.activeDagIds].sort()) {
+        present.add(dagId);
+        if (!held.has(dagId) && !reasons.some((reason) => 'dagId' in reason && reason.dagId === dagId && reason.instance === instance)) {
+          reasons.push({ kind: 'missing', instance, dagId });
+        }
+      }
+      for (const dagId of [...held.keys()].sort()) {
+        if (!live.activeDagIds.has(dagId) && !absent.has(dagId)) {
+          absent.add(dagId);
+          reasons.push({ kind: 'extra', instance, dagId });
+        }
+      }
+    }
+    if (present.size || absent.size) expect.push({ instance, present: [...present].sort(), absent: [...absent].sort() });
+  }
+  return { location: location.name, instances: [...instances].sort(), reload: reasons.length > 0, reasons, expect };
+}
+
+/**
+ * A location that already fetched the DAG after the push was parsed holds the
+ * new structure (dagster-airlift reads tasks and the DAG record in the same
+ * load). Airflow 3 proves it exactly with the bundle version; Airflow 2 only
+ * with a parse time later than the pushed commit.
+ */
+function isFresh(held: HeldDag, head: PlanInput['head']): boolean {
+  const snapshot = held.snapshot;
+  if (!snapshot || !head) return false;
+  if (snapshot.bundleVersion) return snapshot.bundleVersion === head.sha;
+  const parsed = snapshot.lastParsedTime ? Date.parse(snapshot.lastParsedTime) : Number.NaN;
+  return Number.isFinite(parsed) && parsed >= head.time;
+}
+
+/** The Airflow instance names the locations mirror: how a single-instance setup learns its name. */
+export function mirroredInstances(locations: readonly LocationHoldings[]): string[] {
+  return [...new Set(locations.flatMap((location) => [...location.airflow.keys()]))].sort();
+}

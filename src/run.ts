@@ -1,0 +1,182 @@
+// The pipeline: pushed range -> DAG changes -> live Airflow -> Dagster plan ->
+// reloads. Each stage records what it found; a stage that fails records why
+// and the stages that need its result are skipped, so the report always says
+// what happened.
+import type { Config } from './inputs.js';
+import type { Logger } from './log.js';
+import { ActionError, type PushRange } from './model.js';
+import type { Failure, RunReport, RunResult, Stage } from './outcome.js';
+import { REPORT_SCHEMA_VERSION } from './outcome.js';
+import { HttpError } from './http.js';
+import { readChanges, type ChangesStage, type NamedInstance } from './stages/changes.js';
+import { compareAirflow, connectAirflows, type AirflowStage, type ConnectedAirflow } from './stages/airflow.js';
+import { discoverDagster, holdings, syncDagster, type DagsterDiscovery } from './stages/dagster.js';
+import { mirroredInstances } from './plan.js';
+
+export interface RunContext {
+  readonly eventName: string;
+  readonly payload: unknown;
+  readonly workspace: string;
+  readonly sha: string;
+  readonly repository?: string;
+  readonly serverUrl: string;
+  readonly apiUrl: string;
+  readonly startedAt: number;
+}
+
+export async function run(config: Config, context: RunContext, log: Logger): Promise<RunReport> {
+  const failures: Failure[] = [];
+  const record = (stage: Stage, error: unknown) => failures.push(toFailure(stage, error));
+  const timings = { changesMs: 0, airflowMs: 0, dagsterMs: 0 };
+  const timed = async <T>(key: keyof typeof timings, work: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    try {
+      return await work();
+    } finally {
+      timings[key] += Date.now() - started;
+    }
+  };
+
+  const airflows = await timed('airflowMs', () => log.group('Connect to Airflow', () => connectAirflows(config, log)));
+
+  let discovery: DagsterDiscovery | undefined;
+  if (config.dagster) {
+    try {
+      discovery = await timed('dagsterMs', () => log.group('Discover Dagster code locations', () => discoverDagster(config, log)));
+    } catch (error) {
+      record('dagster', error);
+    }
+  }
+
+  let changes: ChangesStage | undefined;
+  try {
+    const instances = nameInstances(config, airflows, discovery);
+    changes = await timed('changesMs', () => log.group('Read the pushed DAG changes', () => readChanges(config, context, instances, log)));
+  } catch (error) {
+    record(error instanceof ActionError && error.input === 'event' ? 'inputs' : 'changes', error);
+  }
+
+  const pullRequest = context.eventName.startsWith('pull_request');
+  const active = changes && changes.range.kind !== 'skip' ? changes : undefined;
+  let airflow: AirflowStage | undefined;
+  if (active) {
+    airflow = await timed('airflowMs', () =>
+      log.group('Wait for Airflow to parse the push', () => compareAirflow(config, airflows, active, context.workspace, log, { pollInitialMs: config.pollIntervalMs })),
+    );
+    failures.push(...airflow.failures);
+  } else {
+    failures.push(...airflows.flatMap((entry) => (entry.failure ? [entry.failure] : [])));
+  }
+
+  let dagster: RunReport['dagster'];
+  if (discovery && active) {
+    // Reloading before Airflow shows the push, or after the push could not be read, caches stale state again.
+    const planOnly = config.dryRun || pullRequest || !(airflow?.caughtUp ?? true);
+    try {
+      const synced = await timed('dagsterMs', () =>
+        log.group(planOnly ? 'Plan Dagster reloads' : 'Reload Dagster code locations', () =>
+          syncDagster(config, discovery!, active, airflow, peersOf(config, active), { planOnly, pollIntervalMs: config.pollIntervalMs }, log),
+        ),
+      );
+      failures.push(...synced.failures);
+      dagster = synced.report;
+    } catch (error) {
+      record('dagster', error);
+      dagster = { ...discovery.base, status: 'failed', locations: [] };
+    }
+  } else if (discovery) {
+    dagster = { ...discovery.base, status: 'compared', locations: [] };
+  }
+
+  const range: PushRange = changes?.range ?? { kind: 'skip', event: context.eventName, reason: 'the push could not be read' };
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    result: resultOf(failures, dagster, config.dryRun || pullRequest),
+    event: context.eventName,
+    ...(context.repository ? { repository: context.repository } : {}),
+    range,
+    ...links(context, range),
+    dryRun: config.dryRun || pullRequest,
+    changes: changes?.report ?? emptyChanges(),
+    airflow: airflow?.reports ?? [],
+    ...(dagster ? { dagster } : {}),
+    failures,
+    timings: { totalMs: Date.now() - context.startedAt, ...timings },
+  };
+}
+
+/**
+ * The dagster-airlift name of each configured instance. A single instance
+ * without airflow-instance-name takes the one name the Dagster locations
+ * mirror; with several it must be named.
+ */
+function nameInstances(config: Config, airflows: readonly ConnectedAirflow[], discovery: DagsterDiscovery | undefined): NamedInstance[] {
+  return config.instances.map((instance, index) => {
+    const client = airflows.find((airflow) => airflow.index === index)?.client;
+    const airflowMajor: 2 | 3 | undefined = client ? (client.apiVersion === 'v2' ? 3 : 2) : undefined;
+    const base = { index, dagsFolders: instance.dagsFolders, ignoreSyntax: instance.ignoreSyntax, ...(airflowMajor ? { airflowMajor } : {}) };
+    if (instance.name) return { ...base, name: instance.name };
+    const mirrored = discovery ? mirroredInstances(discovery.locations.map(holdings)) : [];
+    if (mirrored.length > 1) {
+      throw new ActionError(
+        `The Dagster code locations mirror several Airflow instances (${mirrored.join(', ')}), and airflow-instance-name does not say which one this repository feeds.`,
+        `Set airflow-instance-name to one of ${mirrored.join(', ')}, or list the instances in a config file.`,
+        'airflow-instance-name',
+      );
+    }
+    return { ...base, name: mirrored[0] ?? 'airflow' };
+  });
+}
+
+/** Configured peers: instance -> the code locations the config (or code-locations, for one instance) names. */
+function peersOf(config: Config, changes: ChangesStage): Map<string, readonly string[]> {
+  const peers = new Map<string, readonly string[]>();
+  for (const entry of changes.instances) {
+    const configured = config.instances[entry.instance.index]?.codeLocations ?? [];
+    const named = configured.length ? configured : config.instances.length === 1 ? config.codeLocations : [];
+    if (named.length) peers.set(entry.instance.name, named);
+  }
+  return peers;
+}
+
+function emptyChanges(): RunReport['changes'] {
+  return { source: 'none', githubApiRequests: 0, dags: [], archives: [], syntaxErrors: [], dynamicDags: [], skippedFiles: [] };
+}
+
+function resultOf(failures: readonly Failure[], dagster: RunReport['dagster'], planOnly: boolean): RunResult {
+  if (failures.length) return 'failed';
+  if (planOnly) return 'planned';
+  const reloaded = dagster?.locations.some((location) => location.reload) ?? false;
+  return reloaded ? 'synced' : 'in-sync';
+}
+
+function links(context: RunContext, range: PushRange): Pick<RunReport, 'compareUrl' | 'headUrl'> {
+  if (!context.repository) return {};
+  const repo = `${context.serverUrl}/${context.repository}`;
+  if (range.kind === 'diff') return { compareUrl: `${repo}/compare/${range.base}...${range.head}`, headUrl: `${repo}/blob/${range.head}` };
+  if (range.kind === 'full') return { headUrl: `${repo}/blob/${range.head}` };
+  return {};
+}
+
+export function toFailure(stage: Stage, error: unknown): Failure {
+  if (error instanceof ActionError) return { stage, message: error.message, fix: error.fix, input: error.input };
+  if (error instanceof HttpError) return { stage, message: error.message, fix: error.fix };
+  const message = error instanceof Error ? error.message : String(error);
+  return { stage, message: `Unexpected error: ${message}`, fix: 'This is a bug in airlift-sync: please report it with the job log.' };
+}
+
+/** The report when the inputs themselves are wrong: nothing was read or sent. */
+export function inputFailureReport(context: RunContext, error: ActionError): RunReport {
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    result: 'failed',
+    event: context.eventName,
+    ...(context.repository ? { repository: context.repository } : {}),
+    range: { kind: 'skip', event: context.eventName, reason: 'the inputs are not valid' },
+    dryRun: false,
+    changes: emptyChanges(),
+    airflow: [],
+    failures: [toFailure('inputs', error)],
+    timings: { totalMs: Date.now() - context.startedAt, changesMs: 0, airflowMs: 0, dagsterMs: 0 },
+  };
+}

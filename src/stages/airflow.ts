@@ -1,0 +1,169 @@
+// Stage 2: live Airflow. Connect to each instance (the version decides the
+// .airflowignore syntax and the API), then wait until it has parsed the push.
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { connectAirflow, type AirflowClient } from '../airflow/client.js';
+import { waitUntilParsed } from '../airflow/wait.js';
+import { deadlineIn } from '../http.js';
+import type { AirflowInstanceConfig, Config } from '../inputs.js';
+import { throttled, type Logger } from '../log.js';
+import type { AirflowReport, Failure } from '../outcome.js';
+import type { LiveInstance } from '../plan.js';
+import { toFailure } from '../run.js';
+import type { ChangesStage } from './changes.js';
+
+const CONNECT_TIMEOUT_MS = 60_000;
+
+export interface ConnectedAirflow {
+  readonly index: number;
+  readonly config: AirflowInstanceConfig;
+  readonly client?: AirflowClient;
+  /** Set when the connection failed. */
+  readonly failure?: Failure;
+}
+
+export interface AirflowStage {
+  readonly reports: readonly AirflowReport[];
+  readonly failures: readonly Failure[];
+  readonly live: readonly LiveInstance[];
+  /** False when any instance did not show the push: reloading then would cache the old state. */
+  readonly caughtUp: boolean;
+}
+
+export async function connectAirflows(config: Config, log: Logger): Promise<ConnectedAirflow[]> {
+  return Promise.all(
+    config.instances.map(async (instance, index): Promise<ConnectedAirflow> => {
+      if (!instance.airflow) return { index, config: instance };
+      const connection = instance.airflow;
+      try {
+        const client = await connectAirflow(
+          {
+            url: connection.url,
+            auth: connection.auth,
+            headers: connection.headers,
+            apiVersion: connection.apiVersion,
+            log: (line) => log.debug(line),
+            instance: instance.name ?? connection.url.host,
+            authInput: connection.authInput,
+            urlInput: connection.urlInput,
+          },
+          deadlineIn(CONNECT_TIMEOUT_MS),
+        );
+        log.info(`Airflow ${client.airflowVersion} at ${connection.url.origin} (API ${client.apiVersion}).`);
+        return { index, config: instance, client };
+      } catch (error) {
+        return { index, config: instance, failure: toFailure('airflow', error) };
+      }
+    }),
+  );
+}
+
+export async function compareAirflow(
+  config: Config,
+  airflows: readonly ConnectedAirflow[],
+  changes: ChangesStage,
+  workspace: string,
+  log: Logger,
+  tuning: { readonly pollInitialMs?: number } = {},
+): Promise<AirflowStage> {
+  const reports: AirflowReport[] = [];
+  const failures: Failure[] = [];
+  const live: LiveInstance[] = [];
+  let caughtUp = true;
+  const head = changes.range.kind === 'skip' ? undefined : changes.range.head;
+
+  for (const entry of changes.instances) {
+    const connected = airflows.find((airflow) => airflow.index === entry.instance.index);
+    const url = connected?.config.airflow?.url;
+    if (!connected || !url) continue;
+    const name = entry.instance.name;
+    const base = { instance: name, url: `${url.origin}${url.pathname}`, dags: [], importErrors: [], waitedMs: 0 };
+    if (!connected.client) {
+      caughtUp = false;
+      if (connected.failure) failures.push(connected.failure);
+      reports.push({ ...base, status: 'failed', requests: 0 });
+      continue;
+    }
+    const client = connected.client;
+    const progress = throttled((line) => log.info(line), 15_000);
+    try {
+      const result = await waitUntilParsed(
+        client,
+        { changes: entry.changes, pushed: { commit: head, time: changes.pushedAt, sources: entry.sources } },
+        {
+          files: { dagsFolders: entry.instance.dagsFolders, dagsPrefix: connected.config.airflow?.dagsPrefix, knownFiles: knownDagFiles(entry, workspace) },
+          timeoutMs: config.airflowTimeoutMs,
+          pollInitialMs: tuning.pollInitialMs,
+          log: (line) => log.info(line),
+          onProgress: (p) =>
+            progress(`${name}: ${p.settled}/${p.total} DAGs agree after ${Math.round(p.elapsedMs / 1000)} s; waiting for ${p.pending
+              .slice(0, 5)
+              .map((pending) => `${pending.dagId} (${pending.disagreement})`)
+              .join(', ')}${p.pending.length > 5 ? ` and ${p.pending.length - 5} more` : ''}`),
+        },
+      );
+      live.push({ instance: name, activeDagIds: new Set(result.live.filter((dag) => dag.active).map((dag) => dag.dagId)) });
+      const timedOut = result.dags.filter((dag) => dag.state === 'timed-out');
+      if (timedOut.length) {
+        caughtUp = false;
+        failures.push({
+          stage: 'airflow',
+          message: `Airflow (${name}) did not show the push within airflow-timeout (${Math.round(config.airflowTimeoutMs / 1000)} s): ${timedOut
+            .slice(0, 5)
+            .map((dag) => `${dag.dagId}: ${dag.disagreement ?? 'not parsed'}`)
+            .join('; ')}${timedOut.length > 5 ? `; and ${timedOut.length - 5} more` : ''}.`,
+          fix: 'Check that the DAG processor is running and receives this revision (git-sync, a bundle, an image deploy), or raise airflow-timeout. Dagster was not reloaded, so it does not cache the old state.',
+          input: 'airflow-timeout',
+        });
+      }
+      if (result.importErrors.length && config.failOnImportErrors) {
+        failures.push({
+          stage: 'airflow',
+          message: `Airflow (${name}) cannot import ${result.importErrors.length} pushed file(s): ${result.importErrors
+            .slice(0, 5)
+            .map((error) => `${error.file}${error.line ? `:${error.line}` : ''}`)
+            .join(', ')}.`,
+          fix: 'Fix the import errors annotated on the files (or set fail-on-import-errors: false to only report them).',
+          input: 'fail-on-import-errors',
+        });
+      }
+      reports.push({
+        ...base,
+        apiVersion: client.apiVersion,
+        status: 'compared',
+        dags: result.dags.map((dag) => ({
+          dagId: dag.dagId,
+          state: dag.state,
+          waitedMs: dag.waitedMs,
+          ...(dag.proof ? { proof: dag.proof } : {}),
+          ...(dag.disagreement ? { disagreement: dag.disagreement } : {}),
+        })),
+        importErrors: result.importErrors.map((error) => ({ file: error.file, line: error.line ?? 1, message: error.message })),
+        liveDagCount: result.live.filter((dag) => dag.active).length,
+        requests: client.requestCount,
+        waitedMs: result.waitedMs,
+      });
+    } catch (error) {
+      caughtUp = false;
+      failures.push(toFailure('airflow', error));
+      reports.push({ ...base, apiVersion: client.apiVersion, status: 'failed', requests: client.requestCount });
+    }
+  }
+  return { reports, failures, live, caughtUp };
+}
+
+/** DAG files of the checked-out head: how an Airflow 2 `fileloc` prefix is detected. */
+function knownDagFiles(entry: ChangesStage['instances'][number], workspace: string): Set<string> {
+  const files = new Set(entry.sources.keys());
+  for (const change of entry.changes) files.add(change.file);
+  for (const folder of entry.instance.dagsFolders) {
+    try {
+      for (const file of readdirSync(path.join(workspace, folder), { recursive: true, encoding: 'utf8' })) {
+        if (file.endsWith('.py')) files.add(path.posix.join(folder, file.split(path.sep).join('/')));
+      }
+    } catch {
+      // The folder is checked when the inputs are read; a race here only weakens prefix detection.
+    }
+  }
+  return files;
+}
