@@ -58,6 +58,23 @@ export type DagsterConfig =
       readonly urlInput: string;
     };
 
+/** The workflow that rebuilds and redeploys the Dagster project, for Airflow state baked into the image. */
+export interface RebuildConfig {
+  readonly owner: string;
+  readonly repo: string;
+  /** The workflow file name (deploy.yml), which GitHub's API takes as the workflow id. */
+  readonly workflow: string;
+  /** workflow_dispatch on a ref, or repository_dispatch with an event type (the workflow runs on the default branch). */
+  readonly trigger: { readonly kind: 'workflow_dispatch'; readonly ref: string } | { readonly kind: 'repository_dispatch'; readonly eventType: string };
+  readonly token: string;
+  /** The input the token came from: rebuild-token, or github-token when that is empty. */
+  readonly tokenInput: 'rebuild-token' | 'github-token';
+  /** GitHub's REST API (GITHUB_API_URL on the runner; GitHub Enterprise Server differs). */
+  readonly apiUrl: URL;
+  /** rebuild-timeout: from the dispatch until the run completes. */
+  readonly timeoutMs: number;
+}
+
 export interface Config {
   readonly instances: readonly AirflowInstanceConfig[];
   /** Undefined when no Dagster input was given (only possible with dry-run). */
@@ -73,6 +90,9 @@ export interface Config {
   /** First pause between status polls; undefined: 1 s for Airflow (backing off), 5 s for Dagster. */
   readonly pollIntervalMs?: number;
   readonly githubToken: string;
+  /** state-refresh-timeout: how long refreshComponentState may take, polling included. */
+  readonly stateRefreshTimeoutMs: number;
+  readonly rebuild?: RebuildConfig;
 }
 
 export interface InputSource {
@@ -103,6 +123,7 @@ export function readConfig(source: InputSource): Config {
   for (const instance of instances) {
     for (const folder of instance.dagsFolders) checkDagsFolder(source.workspace, folder, configPath ? 'config' : 'dags-folder');
   }
+  const rebuild = readRebuild(source);
   return {
     instances,
     dagster,
@@ -115,6 +136,72 @@ export function readConfig(source: InputSource): Config {
     reloadTimeoutMs: readDuration(source, 'reload-timeout', 600_000),
     ...(source.input('poll-interval').trim() ? { pollIntervalMs: readDuration(source, 'poll-interval', 0) } : {}),
     githubToken: secret(source, source.input('github-token').trim()),
+    stateRefreshTimeoutMs: readDuration(source, 'state-refresh-timeout', 300_000),
+    ...(rebuild ? { rebuild } : {}),
+  };
+}
+
+// owner/repo/.github/workflows/file.yml@ref, as a `uses:` line names a reusable workflow.
+const WORKFLOW_REF = /^([A-Za-z0-9-]+)\/([\w.-]+)\/\.github\/workflows\/([\w.-]+\.ya?ml)(?:@(\S+))?$/;
+
+function readRebuild(source: InputSource): RebuildConfig | undefined {
+  const raw = source.input('rebuild-workflow').trim();
+  const eventType = source.input('rebuild-event-type').trim();
+  const ownToken = secret(source, source.input('rebuild-token').trim());
+  if (!raw) {
+    const stray = eventType ? 'rebuild-event-type' : ownToken ? 'rebuild-token' : undefined;
+    if (stray) {
+      throw new ActionError(
+        `${stray} is set but rebuild-workflow is empty.`,
+        'Set rebuild-workflow to the workflow that rebuilds and deploys the Dagster project, e.g. acme/dagster-project/.github/workflows/deploy.yml@main.',
+        'rebuild-workflow',
+      );
+    }
+    return undefined;
+  }
+  const match = WORKFLOW_REF.exec(raw);
+  if (!match) {
+    throw new ActionError(
+      `rebuild-workflow "${raw}" does not name a workflow file.`,
+      'Write it as OWNER/REPO/.github/workflows/FILE.yml@REF, e.g. acme/dagster-project/.github/workflows/deploy.yml@main.',
+      'rebuild-workflow',
+    );
+  }
+  const [, owner = '', repo = '', workflow = '', ref] = match;
+  if (eventType.length > 100) {
+    throw new ActionError('rebuild-event-type is longer than 100 characters.', 'GitHub takes event types of at most 100 characters: use a short name such as airlift-rebuild.', 'rebuild-event-type');
+  }
+  let trigger: RebuildConfig['trigger'];
+  if (eventType) trigger = { kind: 'repository_dispatch', eventType };
+  else if (ref) trigger = { kind: 'workflow_dispatch', ref };
+  else {
+    throw new ActionError(
+      `rebuild-workflow "${raw}" has no @REF to run the workflow on.`,
+      `Add the branch or tag, e.g. ${raw}@main (or set rebuild-event-type to start it with repository_dispatch, which runs on the default branch).`,
+      'rebuild-workflow',
+    );
+  }
+  const token = ownToken || source.input('github-token').trim();
+  if (!token) {
+    throw new ActionError(
+      'rebuild-workflow is set but there is no token to start it with.',
+      `Set rebuild-token to a token with Actions: write on ${owner}/${repo}${eventType ? ' (Contents: write for repository_dispatch)' : ''}, from a secret.`,
+      'rebuild-token',
+    );
+  }
+  const apiUrl = source.env.GITHUB_API_URL?.trim() || 'https://api.github.com';
+  if (!URL.canParse(apiUrl)) {
+    throw new ActionError(`GITHUB_API_URL "${apiUrl}" is not a URL.`, 'Leave GITHUB_API_URL as the runner sets it.', 'rebuild-workflow');
+  }
+  return {
+    owner,
+    repo,
+    workflow,
+    trigger,
+    token,
+    tokenInput: ownToken ? 'rebuild-token' : 'github-token',
+    apiUrl: new URL(apiUrl),
+    timeoutMs: readDuration(source, 'rebuild-timeout', 1_800_000),
   };
 }
 

@@ -74,6 +74,33 @@ export interface LocationReport extends LocationPlan {
   readonly loadMs?: number;
   /** DAGs still out of sync after the reload (the confirm step). */
   readonly outOfSync?: readonly string[];
+  /** Where dagster-airlift keeps its Airflow state for this location, and what refreshed it. Set when reloaded. */
+  readonly refresh?: LocationRefresh;
+}
+
+/**
+ * code-server-snapshot: fetched when the code server loads (a reload refreshes it); versioned-state: in
+ * Dagster's state storage (refreshed, then reloaded); image-state: baked into the image (rebuilt by a
+ * workflow); unknown: the server does not say (reloaded, then confirmed).
+ */
+export type RefreshCase = 'code-server-snapshot' | 'versioned-state' | 'image-state' | 'unknown';
+
+export interface LocationRefresh {
+  readonly case: RefreshCase;
+  /** What the case was read from, in words. */
+  readonly evidence: string;
+  /** reload; refresh-state (then reload, unless the refresh already reloaded it); rebuild (the workflow); none: the action could not refresh it. */
+  readonly via: 'reload' | 'refresh-state' | 'rebuild' | 'none';
+  /** AirflowInstanceComponent state keys: the version loaded before, the one refreshed in storage, the one loaded after. */
+  readonly stateKeys?: readonly {
+    readonly key: string;
+    readonly management?: string;
+    readonly versionBefore?: string;
+    readonly versionRefreshed?: string;
+    readonly versionAfter?: string;
+  }[];
+  /** The rebuild workflow run the action started. */
+  readonly workflowRun?: { readonly id: number; readonly url: string; readonly conclusion: string | null };
 }
 
 export interface DagsterReport {

@@ -148,6 +148,23 @@ describe('DAG ids', () => {
     for (const entry of result.dynamic) expect(entry.reason).toMatch(/cannot be read statically/);
   });
 
+  it('reports DAG factories from other modules as dynamic, not as nothing', async () => {
+    const result = await read(py`
+      from common.factory import make_pipeline, load_settings
+      from dagfactory import DagFactory
+      import yaml
+
+      settings = load_settings()
+      dag = make_pipeline("orders")
+      globals()["x"] = make_pipeline("users")
+      DagFactory("config.yml").generate_dags(globals())
+      parsed = yaml.safe_load("a: 1")
+    `);
+    expect(result.dags).toEqual([]);
+    expect(result.dynamic.map((d) => d.line)).toEqual([6, 7, 8]);
+    expect(result.dynamic[0]!.reason).toMatch(/common\.factory/);
+  });
+
   it('rejects ids Airflow would reject instead of accepting them', async () => {
     const result = await read(py`
       from airflow.sdk import DAG

@@ -110,6 +110,8 @@ export class Interpreter {
   private uncertain = 0;
   private callDepth = 0;
   private depth = 0;
+  /** While an assignment's value is a call: its target, as written. */
+  private assigningTo: string | undefined;
   private steps = 0;
 
   constructor(
@@ -273,12 +275,14 @@ export class Interpreter {
     const left = this.field(node, 'left');
     if (!right || !left) return NONE;
     // `a = b = value` nests as assignment(a, assignment(b, value)).
+    if (right.type === 'call') this.assigningTo = this.describe(left);
     const value =
       right.type === 'assignment'
         ? this.execAssignment(right, scope, frame)
         : right.type === 'augmented_assignment'
           ? this.execAugmented(right, scope, frame)
           : this.evaluate(right, scope);
+    this.assigningTo = undefined;
     this.assign(left, value, scope, frame);
     return value;
   }
@@ -1199,14 +1203,21 @@ export class Interpreter {
   }
 
   private evalCall(node: PyNode, scope: Scope, statement: boolean): Value {
+    // Only the outermost call of an assignment's value is assigned.
+    const target = this.assigningTo;
+    this.assigningTo = undefined;
     const calleeNode = this.field(node, 'function');
     if (!calleeNode) return unknown('incomplete call');
     const callee = this.evaluate(calleeNode, scope);
     const call = this.evalArgs(this.field(node, 'arguments'), scope);
-    return this.call(callee, call, node, statement);
+    return this.call(callee, call, node, statement, target);
   }
 
-  private call(callee: Value, call: CallArgs, node: PyNode, statement = false): Value {
+  /**
+   * `statement`: the call's value is discarded (called for its effect).
+   * `target`: the name its value is assigned to, if any.
+   */
+  private call(callee: Value, call: CallArgs, node: PyNode, statement = false, target?: string): Value {
     const { args, kwargs } = call;
     switch (callee.kind) {
       case 'module':
@@ -1235,19 +1246,29 @@ export class Interpreter {
     // a custom operator, or an operator imported from a module we cannot see.
     if (kwargs.has('task_id')) return this.createOperator(kwargs);
     const dag = this.currentDag();
-    if (callee.kind === 'unknown' && callee.module && !isInertModule(callee.module)) {
-      // A project helper may add tasks to whatever DAG it is handed or is current.
-      const handed = [...args, ...kwargs.values()].some((value) => value.kind === 'dag' || value.kind === 'task' || value.kind === 'group');
-      if ((statement || handed) && (dag || handed)) {
-        for (const value of [...args, ...kwargs.values()]) this.markPartial(value.kind === 'dag' ? value.dag : this.dagOf(value));
-        this.markPartial(dag);
+    // Project code the reader cannot run: a helper module, or a class of this file.
+    const origin = callee.kind === 'class' ? `<class ${callee.name}>` : callee.kind === 'unknown' ? callee.module : undefined;
+    if (origin && !isInertModule(origin)) {
+      const inputs = [...args, ...kwargs.values()];
+      const handed = inputs.some((value) => value.kind === 'dag' || value.kind === 'task' || value.kind === 'group');
+      if (handed || dag) {
+        // It may add tasks to whatever DAG it is handed or is current.
+        if (statement || handed) {
+          for (const value of inputs) this.markPartial(value.kind === 'dag' ? value.dag : this.dagOf(value));
+          this.markPartial(dag);
+        }
+      } else if (statement || (target !== undefined && isDagFactoryCall(this.describe(this.field(node, 'function') ?? node), target))) {
+        // Outside any DAG, a helper called for its effect, or whose result is kept
+        // as a DAG, is a DAG factory.
+        this.dynamic.push({
+          line: this.lineOf(node.start),
+          reason: `\`${this.describe(node)}\` runs code from \`${origin}\` that may create DAGs the reader cannot see`,
+        });
       }
     } else if (call.opaque && dag) {
       this.markPartial(dag);
     }
-    return callee.kind === 'unknown' && callee.module
-      ? { kind: 'unknown', reason: `\`${this.describe(node)}\` is only known at run time`, module: callee.module }
-      : this.opaque(node);
+    return origin ? { kind: 'unknown', reason: `\`${this.describe(node)}\` is only known at run time`, module: origin } : this.opaque(node);
   }
 
   private callFunction(fn: FunctionValue, call: CallArgs, bindAsParams = false): Value {
@@ -1724,298 +1745,11 @@ export class Interpreter {
     }
   }
 
-  private strMethod(text: string, name: string, call: CallArgs, node: PyNode): Value {
-    const { args, kwargs } = call;
-    const strArg = (i: number): string | null => {
-      const value = args[i];
-      return value?.kind === 'str' ? value.value : null;
-    };
-    const fail = (): Value => this.opaque(node);
-    switch (name) {
-      case 'format': {
-        const result = braceFormat(text, args, kwargs);
-        return result === null ? fail() : str(result);
-      }
-      case 'join': {
-        const items = args[0] ? this.iterate(args[0]) : null;
-        if (!items || items.some((item) => item.kind !== 'str')) return fail();
-        return str(items.map((item) => (item as { value: string }).value).join(text));
-      }
-      case 'upper':
-        return str(text.toUpperCase());
-      case 'lower':
-      case 'casefold':
-        return str(text.toLowerCase());
-      case 'title':
-        return str(text.replace(/[A-Za-z]+/g, (w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase()));
-      case 'capitalize':
-        return str(text.charAt(0).toUpperCase() + text.slice(1).toLowerCase());
-      case 'strip':
-      case 'lstrip':
-      case 'rstrip': {
-        const chars = args[0] === undefined || args[0].kind === 'none' ? null : strArg(0);
-        if (args[0] && args[0].kind !== 'none' && chars === null) return fail();
-        const set = chars ?? ' \t\n\r\x0b\x0c';
-        let start = 0;
-        let end = text.length;
-        if (name !== 'rstrip') while (start < end && set.includes(text[start]!)) start++;
-        if (name !== 'lstrip') while (end > start && set.includes(text[end - 1]!)) end--;
-        return str(text.slice(start, end));
-      }
-      case 'replace': {
-        const from = strArg(0);
-        const to = strArg(1);
-        if (from === null || to === null || args.length > 2) return fail();
-        return str(text.split(from).join(to));
-      }
-      case 'removeprefix':
-      case 'removesuffix': {
-        const affix = strArg(0);
-        if (affix === null) return fail();
-        if (name === 'removeprefix') return str(affix && text.startsWith(affix) ? text.slice(affix.length) : text);
-        return str(affix && text.endsWith(affix) ? text.slice(0, -affix.length) : text);
-      }
-      case 'startswith':
-      case 'endswith': {
-        const affix = strArg(0);
-        if (affix === null) return fail();
-        return bool(name === 'startswith' ? text.startsWith(affix) : text.endsWith(affix));
-      }
-      case 'split':
-      case 'rsplit': {
-        const sep = args[0] === undefined || args[0].kind === 'none' ? null : strArg(0);
-        const limit = args[1]?.kind === 'int' ? args[1].value : -1;
-        if ((args[0] && args[0].kind !== 'none' && sep === null) || sep === '') return fail();
-        let parts = sep === null ? text.trim().split(/\s+/).filter(Boolean) : text.split(sep);
-        if (limit >= 0 && parts.length > limit + 1) {
-          if (sep === null) return fail();
-          parts = name === 'split' ? [...parts.slice(0, limit), parts.slice(limit).join(sep)] : [parts.slice(0, parts.length - limit).join(sep), ...parts.slice(parts.length - limit)];
-        }
-        return list(parts.map(str));
-      }
-      case 'zfill': {
-        const width = args[0]?.kind === 'int' ? args[0].value : null;
-        if (width === null) return fail();
-        const sign = /^[+-]/.test(text) ? text[0]! : '';
-        return str(sign + text.slice(sign.length).padStart(width - sign.length, '0'));
-      }
-      default:
-        return fail();
-    }
-  }
+}
 
-  private listMethod(self: ListValue, name: string, args: readonly Value[], node: PyNode): Value {
-    switch (name) {
-      case 'append':
-        if (self.tuple) break;
-        self.items.push(args[0] ?? NONE);
-        if (this.uncertain > 0) self.incomplete = true;
-        return NONE;
-      case 'extend':
-        if (self.tuple) break;
-        this.extend(self, args[0] ?? list([]));
-        return NONE;
-      case 'insert': {
-        if (self.tuple || args[0]?.kind !== 'int') break;
-        const at = args[0].value < 0 ? Math.max(0, self.items.length + args[0].value) : Math.min(args[0].value, self.items.length);
-        self.items.splice(at, 0, args[1] ?? NONE);
-        if (this.uncertain > 0) self.incomplete = true;
-        return NONE;
-      }
-      case 'copy': {
-        const copy = list([...self.items]);
-        copy.incomplete = self.incomplete;
-        return copy;
-      }
-      case 'index': {
-        const index = self.items.findIndex((item) => args[0] !== undefined && equals(item, args[0]) === true);
-        return index >= 0 && !self.incomplete ? int(index) : this.opaque(node);
-      }
-    }
-    self.incomplete = true;
-    return this.opaque(node);
-  }
-
-  private dictMethod(self: DictValue, name: string, args: readonly Value[], node: PyNode): Value {
-    const entries = [...self.entries.values()];
-    const done = (value: ListValue): ListValue => {
-      value.incomplete = self.incomplete;
-      return value;
-    };
-    switch (name) {
-      case 'items':
-        return done(list(entries.map(([key, value]) => list([key, value], true))));
-      case 'keys':
-        return done(list(entries.map(([key]) => key)));
-      case 'values':
-        return done(list(entries.map(([, value]) => value)));
-      case 'get': {
-        const hash = args[0] ? keyOf(args[0]) : null;
-        const entry = hash === null ? undefined : self.entries.get(hash);
-        if (entry) return entry[1];
-        return self.incomplete || hash === null ? this.opaque(node) : (args[1] ?? NONE);
-      }
-      case 'copy': {
-        const copy = dict(entries);
-        copy.incomplete = self.incomplete;
-        return copy;
-      }
-      case 'update': {
-        const other = args[0];
-        if (other?.kind === 'dict') for (const [key, value] of other.entries.values()) dictSet(self, key, value);
-        else self.incomplete = true;
-        return NONE;
-      }
-    }
-    return this.opaque(node);
-  }
-
-  // --------------------------------------------------------------- builtins
-
-  private callBuiltin(name: string, call: CallArgs, node: PyNode): Value {
-    const { args, kwargs } = call;
-    const fail = (): Value => this.opaque(node);
-    const first = args[0];
-    switch (name) {
-      case 'identity':
-        return first ?? NONE;
-      case 'range': {
-        if (!args.every((arg) => arg.kind === 'int') || args.length === 0 || args.length > 3) return fail();
-        const [a, b, c] = args.map((arg) => (arg as { value: number }).value);
-        const [start, stop, step] = args.length === 1 ? [0, a!, 1] : [a!, b!, c ?? 1];
-        if (step === 0) return fail();
-        const count = Math.max(0, Math.ceil((stop - start) / step));
-        if (count > MAX_SEQUENCE) return fail();
-        return list(Array.from({ length: count }, (_, i) => int(start + i * step)));
-      }
-      case 'len': {
-        if (first?.kind === 'str') return int([...first.value].length);
-        if (first?.kind === 'list' && !first.incomplete) return int(first.items.length);
-        if (first?.kind === 'dict' && !first.incomplete) return int(first.entries.size);
-        return fail();
-      }
-      case 'str':
-      case 'repr': {
-        if (!first) return str('');
-        const text = name === 'str' ? toStr(first) : repr(first);
-        return text === null ? fail() : str(text);
-      }
-      case 'format': {
-        const spec = args[1]?.kind === 'str' ? args[1].value : '';
-        const text = first ? formatWith(first, spec) : null;
-        return text === null ? fail() : str(text);
-      }
-      case 'int': {
-        if (!first) return int(0);
-        if (first.kind === 'int') return first;
-        if (first.kind === 'bool') return int(Number(first.value));
-        if (first.kind === 'float' && Number.isFinite(first.value)) return int(Math.trunc(first.value));
-        if (first.kind === 'str' && /^\s*[+-]?\d+\s*$/.test(first.value)) return int(Number(first.value));
-        return fail();
-      }
-      case 'float':
-        if (first?.kind === 'int' || first?.kind === 'float') return { kind: 'float', value: first.value };
-        return fail();
-      case 'bool': {
-        const decision = first ? truthy(first) : false;
-        return decision === null ? fail() : bool(decision);
-      }
-      case 'list':
-      case 'tuple':
-      case 'set':
-      case 'frozenset':
-      case 'sorted':
-      case 'reversed': {
-        if (!first) return list([], name === 'tuple');
-        const items = this.iterate(first);
-        if (items === null) {
-          const result = list([], name === 'tuple');
-          result.incomplete = true;
-          return result;
-        }
-        let result = [...items];
-        if (name === 'set' || name === 'frozenset') result = dedupe(result);
-        if (name === 'sorted') {
-          const sorted = sortValues(result);
-          if (!sorted) return fail();
-          result = sorted;
-          const reverse = kwargs.get('reverse');
-          if (reverse && truthy(reverse)) result.reverse();
-        }
-        if (name === 'reversed') result.reverse();
-        return list(result, name === 'tuple');
-      }
-      case 'dict': {
-        const result = dict();
-        if (first) {
-          if (first.kind === 'dict') for (const [key, value] of first.entries.values()) dictSet(result, key, value);
-          else {
-            const items = this.iterate(first);
-            if (!items) result.incomplete = true;
-            for (const item of items ?? []) {
-              const pair = this.iterate(item);
-              if (pair && pair.length === 2) dictSet(result, pair[0]!, pair[1]!);
-              else result.incomplete = true;
-            }
-          }
-        }
-        for (const [key, value] of kwargs) dictSet(result, str(key), value);
-        return result;
-      }
-      case 'enumerate': {
-        const items = first ? this.iterate(first) : null;
-        const start = args[1]?.kind === 'int' ? args[1].value : kwargs.get('start')?.kind === 'int' ? (kwargs.get('start') as { value: number }).value : 0;
-        if (!items) return fail();
-        return list(items.map((item, i) => list([int(start + i), item], true)));
-      }
-      case 'zip': {
-        const columns = args.map((arg) => this.iterate(arg));
-        if (columns.some((column) => column === null) || columns.length === 0) return fail();
-        const length = Math.min(...columns.map((column) => column!.length));
-        return list(Array.from({ length }, (_, i) => list(columns.map((column) => column![i]!), true)));
-      }
-      case 'min':
-      case 'max': {
-        const items = args.length === 1 && first ? this.iterate(first) : args;
-        const sorted = items ? sortValues([...items]) : null;
-        if (!sorted || sorted.length === 0) return fail();
-        return name === 'min' ? sorted[0]! : sorted[sorted.length - 1]!;
-      }
-      case 'sum': {
-        const items = first ? this.iterate(first) : null;
-        if (!items || !items.every((item) => item.kind === 'int')) return fail();
-        return int(items.reduce((total, item) => total + (item as { value: number }).value, 0));
-      }
-      case 'any':
-      case 'all': {
-        const items = first ? this.iterate(first) : null;
-        if (!items) return fail();
-        const decisions = items.map(truthy);
-        if (decisions.includes(null)) return fail();
-        return bool(name === 'any' ? decisions.includes(true) : decisions.every(Boolean));
-      }
-      case 'abs':
-        return first?.kind === 'int' ? int(Math.abs(first.value)) : fail();
-      case 'print':
-        return NONE;
-      default:
-        return fail();
-    }
-  }
-
-  /** The items of an iterable, or null when they are not static. */
-  private iterate(value: Value): Value[] | null {
-    switch (value.kind) {
-      case 'list':
-        return value.incomplete ? null : value.items;
-      case 'dict':
-        return value.incomplete ? null : [...value.entries.values()].map(([key]) => key);
-      case 'str':
-        return [...value.value].map(str);
-      default:
-        return null;
-    }
-  }
+/** `dag = build(...)`, `globals()[name] = build(...)`, `x = make_dag(...)`. */
+function isDagFactoryCall(callee: string, target: string): boolean {
+  return /dag/i.test(callee) || /dag/i.test(target) || target.startsWith('globals()');
 }
 
 /** Two tasks with the same id in the same DAG: edges to either are the same edges. */
@@ -2028,105 +1762,3 @@ function isInertModule(module: string): boolean {
   return top === 'airflow' || INERT_MODULES.has(top);
 }
 
-/** Python's comparison operators on static values; null when undecidable. */
-function compare(operator: string, a: Value, b: Value): boolean | null {
-  switch (operator) {
-    case '==':
-      return equals(a, b);
-    case '!=': {
-      const same = equals(a, b);
-      return same === null ? null : !same;
-    }
-    case 'is':
-    case 'is not': {
-      let same: boolean | null;
-      if (a.kind === 'none' || b.kind === 'none' || a.kind === 'bool' || b.kind === 'bool') same = a.kind === b.kind && equals(a, b) === true;
-      else same = a === b ? true : a.kind === 'unknown' || b.kind === 'unknown' ? null : sameValue(a, b) ? null : false;
-      return same === null ? null : operator === 'is' ? same : !same;
-    }
-    case 'in':
-    case 'not in': {
-      let found: boolean | null;
-      if (b.kind === 'str' && a.kind === 'str') found = b.value.includes(a.value);
-      else if (b.kind === 'dict') {
-        const hash = keyOf(a);
-        found = hash === null ? null : b.entries.has(hash) ? true : b.incomplete ? null : false;
-      } else if (b.kind === 'list') {
-        const decisions = b.items.map((item) => equals(a, item));
-        found = decisions.includes(true) ? true : decisions.includes(null) || b.incomplete ? null : false;
-      } else found = null;
-      return found === null ? null : operator === 'in' ? found : !found;
-    }
-    default: {
-      const order = orderOf(a, b);
-      if (order === null) return null;
-      switch (operator) {
-        case '<':
-          return order < 0;
-        case '<=':
-          return order <= 0;
-        case '>':
-          return order > 0;
-        case '>=':
-          return order >= 0;
-        default:
-          return null;
-      }
-    }
-  }
-}
-
-function orderOf(a: Value, b: Value): number | null {
-  const num = (v: Value): number | null => (v.kind === 'int' || v.kind === 'float' ? v.value : v.kind === 'bool' ? Number(v.value) : null);
-  const na = num(a);
-  const nb = num(b);
-  if (na !== null && nb !== null) return na - nb;
-  if (a.kind === 'str' && b.kind === 'str') return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
-  return null;
-}
-
-function sortValues(values: Value[]): Value[] | null {
-  let failed = false;
-  const sorted = [...values].sort((a, b) => {
-    const order = orderOf(a, b);
-    if (order === null) failed = true;
-    return order ?? 0;
-  });
-  return failed ? null : sorted;
-}
-
-function dedupe(values: readonly Value[]): Value[] {
-  const seen = new Set<string>();
-  return values.filter((value) => {
-    const hash = keyOf(value);
-    if (hash === null) return true;
-    if (seen.has(hash)) return false;
-    seen.add(hash);
-    return true;
-  });
-}
-
-/**
- * The setups upstream of a teardown (or the teardowns downstream of a setup),
- * searched outward through neighbours as Airflow's `_get_setups` does.
- */
-function findRelated(managed: readonly TaskNode[], want: 'setup' | 'teardown'): TaskNode[] {
-  const excluded = new Set(managed);
-  const seen = new Set<TaskNode>(managed);
-  let frontier = managed.flatMap((task) => [...(want === 'setup' ? task.upstream : task.downstream)]);
-  for (let round = 0; round < 50 && frontier.length > 0; round++) {
-    const found = frontier.filter((task) => (want === 'setup' ? task.isSetup : task.isTeardown));
-    if (found.length > 0) return [...new Set(found)];
-    const next: TaskNode[] = [];
-    for (const task of frontier) {
-      for (const neighbour of [...task.downstream, ...task.upstream]) {
-        if (!excluded.has(neighbour) && !seen.has(neighbour)) {
-          seen.add(neighbour);
-          next.push(neighbour);
-        }
-      }
-    }
-    frontier = next;
-  }
-  return [];
-}

@@ -2,7 +2,7 @@
 // ids, edges, DAG ids that cannot be known statically, syntax errors, imports.
 // Never throws and never runs long: hostile input comes back as a read with
 // `skipped` or `syntaxErrors` set.
-import type { DagDefinition, DagFileRead, SyntaxProblem } from '../model.js';
+import type { DagDefinition, DagFileRead, DynamicDag, SyntaxProblem } from '../model.js';
 import { toDefinition } from './graph.js';
 import { importedModules } from './imports.js';
 import { BudgetExceeded, Interpreter } from './interpret.js';
@@ -77,10 +77,17 @@ function extract(module: ParsedModule, path: string, source: string, deadline: n
   return {
     path,
     dags: [...byId.values()].sort((a, b) => (a.dagId < b.dagId ? -1 : a.dagId > b.dagId ? 1 : 0)),
-    dynamic: [...interpreter.dynamic].sort((a, b) => a.line - b.line),
+    dynamic: uniqueDynamic(interpreter.dynamic),
     syntaxErrors,
     imports: importedModules(module.importNodes(), source),
   };
+}
+
+/** One entry per line and reason: a loop can reach the same constructor many times. */
+function uniqueDynamic(entries: readonly DynamicDag[]): DynamicDag[] {
+  const seen = new Map<string, DynamicDag>();
+  for (const entry of entries) seen.set(`${entry.line}\u0000${entry.reason}`, entry);
+  return [...seen.values()].sort((a, b) => a.line - b.line || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
 }
 
 /** 1-based line of a source offset; the line table is built on first use. */

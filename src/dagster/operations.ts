@@ -192,7 +192,48 @@ export const RELOAD: Operation = {
   `,
 };
 
-export const OPERATIONS: readonly Operation[] = [CAPABILITIES, WORKSPACE, WORKSPACE_LEGACY, LOCATION, LOCATION_STATUSES, RELOAD];
+/**
+ * What state storage holds (VERSIONED_STATE_STORAGE keys): polled after refreshComponentState answers
+ * Accepted, until the key's version changes, as the Dagster UI does.
+ */
+export const LATEST_DEFS_STATE: Operation = {
+  name: 'AirliftSyncLatestDefsState',
+  requires: ['Query.latestDefsStateInfo'],
+  document: /* GraphQL */ `
+    query AirliftSyncLatestDefsState {
+      latestDefsStateInfo { keyStateInfo { name info { version createTimestamp managementType } } }
+    }
+  `,
+};
+
+/**
+ * Fetches a state-backed component's state from Airflow into state storage. Newer than the schema file
+ * the conformance suite reads: it is validated against that schema extended with
+ * sim/dagster-schema-refresh.graphql. None of the result types but UnauthorizedError and PythonError
+ * implements Error, so each is spelled out.
+ */
+export const REFRESH_COMPONENT_STATE: Operation = {
+  name: 'AirliftSyncRefreshComponentState',
+  requires: ['Mutation.refreshComponentState'],
+  document: /* GraphQL */ `
+    mutation AirliftSyncRefreshComponentState($locationName: String!, $defsStateKey: String!) {
+      refreshComponentState(locationName: $locationName, defsStateKey: $defsStateKey) {
+        __typename
+        ... on RefreshComponentStateSuccess { component { defsStateKey defsStateInfo { version createTimestamp } } }
+        ... on RefreshComponentStateAccepted { defsStateKey }
+        ... on RefreshComponentStateError { message }
+        ... on UnauthorizedError { message }
+        ... on PythonError { message }
+      }
+    }
+  `,
+};
+
+/** Every document whose types are in Dagster's schema file. */
+export const OPERATIONS: readonly Operation[] = [CAPABILITIES, WORKSPACE, WORKSPACE_LEGACY, LOCATION, LOCATION_STATUSES, RELOAD, LATEST_DEFS_STATE];
+
+/** Documents for fields newer than the schema file (see REFRESH_COMPONENT_STATE). */
+export const NEWER_OPERATIONS: readonly Operation[] = [REFRESH_COMPONENT_STATE];
 
 /** What to assume when the server refuses introspection: only what the oldest documents need. */
 export const BASELINE: readonly string[] = [

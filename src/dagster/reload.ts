@@ -78,27 +78,56 @@ export async function reloadLocation(
       const waited = await waitUntilLoaded(client, name, before.stamp, deadline, options.pollIntervalMs ?? DEFAULT_POLL_MS);
       if (waited !== 'loaded') return end('timed-out', timedOut(name, timeoutMs, waited));
     }
-    const after = await readLocation(client, name, deadline);
-    if (!after) {
-      return end('not-found', {
-        message: `Code location "${name}" disappeared from the workspace while it reloaded.`,
-        fix: 'Check the deployment: the location was removed or renamed during the reload.',
-      });
-    }
-    if (after.loadError !== undefined) {
-      return end('load-error', {
-        message: `Code location "${name}" failed to load: ${after.loadError}`,
-        fix: 'Fix the error in the location (it failed to import, or airlift could not reach Airflow), then re-run.',
-        after,
-      });
-    }
-    return end('loaded', { after });
+    return await readBack(client, name, deadline, end);
   } catch (error) {
-    if (error instanceof HttpError && error.kind === 'deadline') return end('timed-out', timedOut(name, timeoutMs, 'unanswered'));
-    if (error instanceof HttpError && error.kind === 'auth') return end('unauthorized', { message: error.message, fix: error.fix });
-    if (error instanceof HttpError || error instanceof ActionError) return end('error', { message: error.message, fix: error.fix });
-    throw error;
+    return failed(error, name, timeoutMs, end);
   }
+}
+
+/**
+ * Waits until a location serves a server newer than `before` without asking for a reload: after a
+ * redeploy someone else started (the rebuild workflow). Same outcomes and timeout as reloadLocation.
+ */
+export async function awaitNewServer(client: DagsterClient, name: string, before: LocationView, options: ReloadOptions = {}): Promise<ReloadResult> {
+  const started = Date.now();
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const deadline = deadlineIn(timeoutMs);
+  const end = (outcome: ReloadOutcome, rest: Omit<ReloadResult, 'name' | 'outcome' | 'loadMs'> = {}): ReloadResult => ({ name, outcome, loadMs: Date.now() - started, ...rest });
+  try {
+    const waited = await waitUntilLoaded(client, name, before.stamp, deadline, options.pollIntervalMs ?? DEFAULT_POLL_MS);
+    if (waited !== 'loaded') return end('timed-out', timedOut(name, timeoutMs, waited));
+    return await readBack(client, name, deadline, end);
+  } catch (error) {
+    return failed(error, name, timeoutMs, end);
+  }
+}
+
+type End = (outcome: ReloadOutcome, rest?: Omit<ReloadResult, 'name' | 'outcome' | 'loadMs'>) => ReloadResult;
+
+/** The loaded location, read once: its definitions or its load error. */
+async function readBack(client: DagsterClient, name: string, deadline: Deadline, end: End): Promise<ReloadResult> {
+  const after = await readLocation(client, name, deadline);
+  if (!after) {
+    return end('not-found', {
+      message: `Code location "${name}" disappeared from the workspace while it reloaded.`,
+      fix: 'Check the deployment: the location was removed or renamed during the reload.',
+    });
+  }
+  if (after.loadError !== undefined) {
+    return end('load-error', {
+      message: `Code location "${name}" failed to load: ${after.loadError}`,
+      fix: 'Fix the error in the location (it failed to import, or airlift could not reach Airflow), then re-run.',
+      after,
+    });
+  }
+  return end('loaded', { after });
+}
+
+function failed(error: unknown, name: string, timeoutMs: number, end: End): ReloadResult {
+  if (error instanceof HttpError && error.kind === 'deadline') return end('timed-out', timedOut(name, timeoutMs, 'unanswered'));
+  if (error instanceof HttpError && error.kind === 'auth') return end('unauthorized', { message: error.message, fix: error.fix });
+  if (error instanceof HttpError || error instanceof ActionError) return end('error', { message: error.message, fix: error.fix });
+  throw error;
 }
 
 type Waiting = 'loading' | 'old' | 'missing';
@@ -150,7 +179,7 @@ function timedOut(name: string, timeoutMs: number, state: Waiting | 'unanswered'
   };
 }
 
-function permissionFix(client: DagsterClient): string {
+export function permissionFix(client: DagsterClient): string {
   return client.kind === 'dagster-plus'
     ? 'Use a Dagster+ user token with Editor or Admin rights in dagster-cloud-api-token (Viewer and agent tokens cannot reload).'
     : 'The webserver is read-only (dagster-webserver --read-only) or the identity in dagster-headers lacks permission: point dagster-url at a writable webserver, or fix dagster-headers.';

@@ -114,3 +114,24 @@ export const reloadData = z.object({
 });
 
 export type ReloadAnswer = z.infer<typeof reloadData>['reloadRepositoryLocation'];
+
+const stateVersion = z.object({ version: z.string(), createTimestamp: z.number() });
+
+export const latestStateData = z.object({
+  latestDefsStateInfo: z
+    .object({ keyStateInfo: z.array(z.object({ name: z.string(), info: stateVersion.extend({ managementType: z.string() }).nullable() })) })
+    .nullable(),
+});
+
+export const refreshStateData = z.object({
+  refreshComponentState: z.discriminatedUnion('__typename', [
+    z.object({
+      __typename: z.literal('RefreshComponentStateSuccess'),
+      component: z.object({ defsStateKey: z.string().nullable(), defsStateInfo: stateVersion.nullable() }),
+    }),
+    z.object({ __typename: z.literal('RefreshComponentStateAccepted'), defsStateKey: z.string() }),
+    z.object({ __typename: z.literal('RefreshComponentStateError'), ...message }),
+    z.object({ __typename: z.literal('UnauthorizedError'), ...message }),
+    pythonError,
+  ]),
+});
