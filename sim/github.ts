@@ -1,7 +1,10 @@
 // A small GitHub REST API on 127.0.0.1, answering from a real local git
 // repository: compare (with GitHub's silent 300-file cap), git trees, blobs
 // and commits. It counts every request and can be told to fail or stall on
-// chosen paths, for tests of the action's API fallback.
+// chosen paths, for tests of the action's API fallback. It also runs Actions
+// workflows: workflow_dispatch and repository_dispatch start a run that
+// completes after a delay with a chosen conclusion, calling a hook first (a
+// deploy step: make the simulated Dagster redeploy).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GitError, runGit, splitNul } from '../src/changes/git-cli.js';
@@ -19,6 +22,38 @@ export interface GitHubSimulatorOptions {
   readonly compareCommitCap?: number;
   /** Tree entries a recursive tree lists before it says `truncated` (GitHub: 100,000). */
   readonly treeEntryCap?: number;
+  /** Workflows by file name (deploy.yml), for the dispatch and run endpoints. */
+  readonly workflows?: Readonly<Record<string, SimWorkflow>>;
+  /**
+   * true (default): workflow_dispatch honours `return_run_details` with 200 and the run's id, as GitHub.com
+   * does since February 2026. false: an older GitHub Enterprise Server, which refuses the field with 400.
+   */
+  readonly runDetails?: boolean;
+}
+
+export interface SimWorkflow {
+  /** From the dispatch until the run completes. Default 50 ms. */
+  readonly durationMs?: number;
+  /** Default success. */
+  readonly conclusion?: 'success' | 'failure' | 'cancelled' | 'timed_out';
+  /** The workflow's triggers (`on:`). Default both. */
+  readonly on?: readonly ('workflow_dispatch' | 'repository_dispatch')[];
+  /** repository_dispatch `types:`; default any event type. */
+  readonly types?: readonly string[];
+  /** Called as the run's last step, before it shows `completed` (awaited): a deploy. */
+  readonly onComplete?: (run: SimWorkflowRun) => void | Promise<void>;
+}
+
+export interface SimWorkflowRun {
+  readonly id: number;
+  readonly workflow: string;
+  readonly event: 'workflow_dispatch' | 'repository_dispatch';
+  /** The ref dispatched on (workflow_dispatch) or the default branch. */
+  readonly ref: string;
+  readonly createdAt: Date;
+  status: 'queued' | 'in_progress' | 'completed';
+  conclusion: string | null;
+  readonly clientPayload?: unknown;
 }
 
 export interface SimulatedRequest {
@@ -51,6 +86,8 @@ export interface GitHubSimulator {
   readonly comments: IssueComment[];
   /** Every request so far, in order. */
   readonly requests: readonly SimulatedRequest[];
+  /** Workflow runs started through the dispatch endpoints, oldest first. */
+  readonly runs: readonly SimWorkflowRun[];
   /** Injects a fault on requests whose path (without query) contains or matches `path`. */
   fault(path: string | RegExp, fault: Fault): void;
   clearFaults(): void;
@@ -77,6 +114,9 @@ export async function startGitHubSimulator(options: GitHubSimulatorOptions): Pro
   let faults: ActiveFault[] = [];
   const api = new RepoApi(options);
   const comments: IssueComment[] = [];
+  const runs: SimWorkflowRun[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let base = '';
 
   const server = createServer((req, res) => {
     void handle(req, res);
@@ -92,6 +132,10 @@ export async function startGitHubSimulator(options: GitHubSimulatorOptions): Pro
     }
     requests.push({ method: req.method ?? 'GET', path: `${url.pathname}${url.search}`, status: answer.status });
     if (res.destroyed) return;
+    if (answer.status === 204) {
+      res.writeHead(204).end();
+      return;
+    }
     res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8' });
     res.end(JSON.stringify(answer.body));
   }
@@ -110,6 +154,8 @@ export async function startGitHubSimulator(options: GitHubSimulatorOptions): Pro
     if (parts[0] !== 'repos' || parts[1] !== owner || parts[2] !== repo) return NOT_FOUND;
     const [, , , area, kind, id] = parts;
     if (area === 'issues') return commentsApi(req, kind, id, parts.length);
+    if (area === 'dispatches' && parts.length === 4 && req.method === 'POST') return repositoryDispatch(await readJson(req));
+    if (area === 'actions') return actionsApi(req, url, kind, id, parts.slice(6));
     if (req.method !== 'GET') return new HttpAnswer(405, { message: 'Method not allowed' });
     if (area === 'compare' && kind !== undefined && parts.length === 5) return new HttpAnswer(200, await api.compare(kind));
     if (area === 'commits' && kind !== undefined && parts.length === 5) return new HttpAnswer(200, await api.commit(kind));
@@ -142,12 +188,99 @@ export async function startGitHubSimulator(options: GitHubSimulatorOptions): Pro
     return NOT_FOUND;
   }
 
+  // POST .../actions/workflows/{file}/dispatches, GET .../actions/workflows/{file}/runs, GET .../actions/runs/{id}.
+  async function actionsApi(req: IncomingMessage, url: URL, kind: string | undefined, id: string | undefined, rest: string[]): Promise<HttpAnswer> {
+    if (kind === 'runs' && id !== undefined && rest.length === 0 && req.method === 'GET') {
+      const run = runs.find((candidate) => candidate.id === Number(id));
+      return run ? new HttpAnswer(200, runJson(run)) : NOT_FOUND;
+    }
+    const workflow = id === undefined ? undefined : options.workflows?.[id];
+    if (kind !== 'workflows' || id === undefined || !workflow || rest.length !== 1) return NOT_FOUND;
+    if (rest[0] === 'runs' && req.method === 'GET') {
+      const created = /^(>=?)(.+)$/.exec(url.searchParams.get('created') ?? '');
+      const since = created?.[2] ? Date.parse(created[2]) : undefined;
+      const listed = runs
+        .filter((run) => run.workflow === id)
+        .filter((run) => !url.searchParams.get('event') || run.event === url.searchParams.get('event'))
+        .filter((run) => since === undefined || (created?.[1] === '>' ? run.createdAt.getTime() > since : run.createdAt.getTime() >= since))
+        .reverse();
+      return new HttpAnswer(200, { total_count: listed.length, workflow_runs: listed.slice(0, Number(url.searchParams.get('per_page') ?? 30)).map(runJson) });
+    }
+    if (rest[0] !== 'dispatches' || req.method !== 'POST') return NOT_FOUND;
+    const body = (await readJson(req)) as { ref?: unknown; inputs?: unknown; return_run_details?: unknown };
+    if (body.return_run_details !== undefined && options.runDetails === false) {
+      return new HttpAnswer(400, { message: 'Invalid request.\n\n"return_run_details" is not a permitted key.' });
+    }
+    if (!triggers(workflow).includes('workflow_dispatch')) return new HttpAnswer(422, { message: "Workflow does not have 'workflow_dispatch' trigger" });
+    if (typeof body.ref !== 'string' || !(await api.hasRef(body.ref))) return new HttpAnswer(422, { message: `No ref found for: ${String(body.ref)}` });
+    if (body.inputs && Object.keys(body.inputs).length) return new HttpAnswer(422, { message: `Unexpected inputs provided: ${JSON.stringify(Object.keys(body.inputs))}` });
+    const run = start(id, workflow, 'workflow_dispatch', body.ref);
+    if (body.return_run_details !== true) return new HttpAnswer(204, undefined);
+    return new HttpAnswer(200, { workflow_run_id: run.id, run_url: `${base}/repos/${owner}/${repo}/actions/runs/${run.id}`, html_url: htmlUrl(run) });
+  }
+
+  function repositoryDispatch(body: unknown): HttpAnswer {
+    const { event_type: eventType, client_payload: clientPayload } = body as { event_type?: unknown; client_payload?: unknown };
+    if (typeof eventType !== 'string' || !eventType) return new HttpAnswer(422, { message: 'Invalid request.\n\nFor \'links/0/schema\', nil is not a string.' });
+    for (const [file, workflow] of Object.entries(options.workflows ?? {})) {
+      if (!triggers(workflow).includes('repository_dispatch')) continue;
+      if (workflow.types && !workflow.types.includes(eventType)) continue;
+      start(file, workflow, 'repository_dispatch', 'main', clientPayload);
+    }
+    return new HttpAnswer(204, undefined);
+  }
+
+  function start(file: string, workflow: SimWorkflow, event: SimWorkflowRun['event'], ref: string, clientPayload?: unknown): SimWorkflowRun {
+    const run: SimWorkflowRun = { id: 7000 + runs.length + 1, workflow: file, event, ref, createdAt: new Date(), status: 'queued', conclusion: null, ...(clientPayload === undefined ? {} : { clientPayload }) };
+    runs.push(run);
+    const durationMs = workflow.durationMs ?? 50;
+    later(durationMs / 2, () => {
+      run.status = 'in_progress';
+    });
+    later(durationMs, () => {
+      void Promise.resolve(workflow.onComplete?.(run)).then(() => {
+        run.conclusion = workflow.conclusion ?? 'success';
+        run.status = 'completed';
+      });
+    });
+    return run;
+  }
+
+  function later(ms: number, work: () => void): void {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      work();
+    }, ms);
+    timers.add(timer);
+  }
+
+  function htmlUrl(run: SimWorkflowRun): string {
+    return `https://github.com/${owner}/${repo}/actions/runs/${run.id}`;
+  }
+
+  function runJson(run: SimWorkflowRun): unknown {
+    return {
+      id: run.id,
+      name: run.workflow,
+      path: `.github/workflows/${run.workflow}`,
+      event: run.event,
+      status: run.status,
+      conclusion: run.conclusion,
+      head_branch: run.ref,
+      created_at: run.createdAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      url: `${base}/repos/${owner}/${repo}/actions/runs/${run.id}`,
+      html_url: htmlUrl(run),
+    };
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  base = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: base,
     comments,
     requests,
+    runs,
     fault(match, fault) {
       faults.push({ match, fault, remaining: fault.times ?? Number.POSITIVE_INFINITY });
     },
@@ -156,6 +289,7 @@ export async function startGitHubSimulator(options: GitHubSimulatorOptions): Pro
     },
     close: () =>
       new Promise((resolve, reject) => {
+        for (const timer of timers) clearTimeout(timer);
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),
@@ -169,6 +303,10 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 const NOT_FOUND = new HttpAnswer(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+
+function triggers(workflow: SimWorkflow): readonly string[] {
+  return workflow.on ?? ['workflow_dispatch', 'repository_dispatch'];
+}
 
 function matches(match: string | RegExp, path: string): boolean {
   return typeof match === 'string' ? path.includes(match) : match.test(path);
@@ -260,6 +398,10 @@ class RepoApi {
     // GitHub wraps base64 at 60 characters.
     const content = stdout.toString('base64').replace(/.{60}/g, '$&\n');
     return { sha, size: stdout.length, content, encoding: 'base64' };
+  }
+
+  async hasRef(ref: string): Promise<boolean> {
+    return (await this.git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], [1])).code === 0;
   }
 
   private async commitId(ref: string): Promise<string> {

@@ -1,11 +1,15 @@
 // Everything airlift-sync sends to Dagster, and everything the Dagster simulator serves, checked
-// against Dagster's published schema (../shared/specs/dagster/schema.graphql).
+// against Dagster's published schema (../shared/specs/dagster/schema.graphql). The one exception is
+// refreshComponentState, newer than that file: its document is checked against the file extended with
+// sim/dagster-schema-refresh.graphql (written from Dagster's source, see its header), and nothing
+// else is checked against that extension.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   buildClientSchema,
   buildSchema,
+  extendSchema,
   getIntrospectionQuery,
   isEnumType,
   isInterfaceType,
@@ -22,10 +26,11 @@ import {
 } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
 import { discoverLocations, readLocation } from '../../src/dagster/discover.js';
-import { OPERATIONS, PROBED_TYPES, type Operation } from '../../src/dagster/operations.js';
+import { NEWER_OPERATIONS, OPERATIONS, PROBED_TYPES, REFRESH_COMPONENT_STATE, type Operation } from '../../src/dagster/operations.js';
+import { refreshState } from '../../src/dagster/refresh.js';
 import { reloadLocation } from '../../src/dagster/reload.js';
 import { airliftLocation, startDagsterSimulator, type DagsterSimulator } from '../../sim/dagster.js';
-import { servedSchema } from '../../sim/dagster-schema.js';
+import { REFRESH_EXTENSION_PATH, servedSchema } from '../../sim/dagster-schema.js';
 import { connect, dags, startIn, type Mode } from '../dagster/connect.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -41,6 +46,7 @@ const OLD_DAGSTER_PLUS = {
     'WorkspaceLocationStatusEntry.versionKey',
     'WorkspaceLocationEntry.defsStateInfo',
     'AssetNode.kinds',
+    'Query.latestDefsStateInfo',
   ],
 };
 
@@ -56,6 +62,8 @@ if (!present && process.env.CI) {
 
 describe.skipIf(!present)('Dagster conformance', () => {
   const real = present ? buildSchema(readFileSync(SCHEMA, 'utf8')) : undefined;
+  /** Dagster's schema file plus refreshComponentState, for the refresh document only. */
+  const extended = real ? extendSchema(real, parse(readFileSync(REFRESH_EXTENSION_PATH, 'utf8'))) : undefined;
   const errorsOf = (schema: GraphQLSchema, document: string) => validate(schema, parse(document)).map((error) => error.message);
 
   describe.each(OPERATIONS.map((operation) => [operation.name, operation] as const))('%s', (_, operation) => {
@@ -65,6 +73,25 @@ describe.skipIf(!present)('Dagster conformance', () => {
 
     it('lists in `requires` exactly the probed members it selects', () => {
       expect([...probedMembers(real!, operation)].sort()).toEqual([...operation.requires].sort());
+    });
+
+    it('is a single named operation', () => {
+      const definitions = parse(operation.document).definitions.filter((definition) => definition.kind === 'OperationDefinition');
+      expect(definitions.map((definition) => definition.name?.value)).toEqual([operation.name]);
+    });
+  });
+
+  describe.each(NEWER_OPERATIONS.map((operation) => [operation.name, operation] as const))('%s (newer than the schema file)', (_, operation) => {
+    it("is not in Dagster's schema file: it needs a newer Dagster, which the client learns by introspection", () => {
+      expect(errorsOf(real!, operation.document).join('\n')).toMatch(/Cannot query field "refreshComponentState"/);
+    });
+
+    it("validates against Dagster's schema file extended with sim/dagster-schema-refresh.graphql", () => {
+      expect(errorsOf(extended!, operation.document)).toEqual([]);
+    });
+
+    it('lists in `requires` exactly the probed members it selects', () => {
+      expect([...probedMembers(extended!, operation)].sort()).toEqual([...operation.requires].sort());
     });
 
     it('is a single named operation', () => {
@@ -111,6 +138,34 @@ describe.skipIf(!present)('Dagster conformance', () => {
       expect(queries.length).toBeGreaterThan(4);
       for (const op of queries) expect({ operation: op.operationName, errors: errorsOf(real!, op.query!) }).toEqual({ operation: op.operationName, errors: [] });
     });
+
+    it.each([
+      ['Dagster+ with its own roots', 'dagster-plus', { cloudRoots: true }],
+      ['self-hosted', 'self-hosted', {}],
+    ] as const)(
+      'validates a state refresh run: refreshComponentState against the schema file plus the extension, everything else against the file alone (%s)',
+      async (_, mode: Mode, variant) => {
+        sim = await startIn(mode, {
+          ...variant,
+          refreshComponentState: true,
+          locations: [
+            { ...airliftLocation('airlift', { instance: 'prod', style: 'component', defsState: 'VERSIONED_STATE_STORAGE', dags: dags('a') }), stateRefresh: 'accepted', stateRefreshMs: 20 },
+          ],
+        });
+        const { client } = await connect(sim, mode);
+        const [view] = await discoverLocations(client);
+        await refreshState(client, 'airlift', ['AirflowInstanceComponent[prod]'], { pollIntervalMs: 10, timeoutMs: 5_000 });
+        await reloadLocation(client, 'airlift', view!, { pollIntervalMs: 10, timeoutMs: 5_000 });
+
+        const queries = sim.operations.filter((op) => op.query !== undefined);
+        const refreshes = queries.filter((op) => op.operationName === REFRESH_COMPONENT_STATE.name);
+        const others = queries.filter((op) => op.operationName !== REFRESH_COMPONENT_STATE.name);
+        expect(refreshes).toHaveLength(1);
+        expect(others.map((op) => op.operationName)).toContain('AirliftSyncLatestDefsState');
+        for (const op of refreshes) expect(errorsOf(extended!, op.query!)).toEqual([]);
+        for (const op of others) expect({ operation: op.operationName, errors: errorsOf(real!, op.query!) }).toEqual({ operation: op.operationName, errors: [] });
+      },
+    );
   });
 
   describe("the simulator's served schema", () => {
@@ -127,6 +182,13 @@ describe.skipIf(!present)('Dagster conformance', () => {
 
       expect(disagreements(served, real!)).toEqual([]);
       expect(served.getQueryType()?.name).toBe('Query');
+    });
+
+    it.each(['subset', 'full'] as const)('agrees with Dagster’s schema file plus the extension when it serves refreshComponentState (%s)', (source) => {
+      const { schema } = servedSchema({ schemaSource: source, refreshComponentState: true });
+
+      expect(disagreements(schema, extended!)).toEqual([]);
+      expect(schema.getMutationType()?.getFields().refreshComponentState).toBeDefined();
     });
 
     it('keeps Dagster’s types when it renames the roots and drops fields', () => {

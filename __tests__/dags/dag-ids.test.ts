@@ -111,6 +111,17 @@ describe('DAG ids', () => {
     expect(ids(result)).toEqual(['etl_dev', 'etl_prod', 'numbered_0', 'numbered_1', 'sched_a', 'sched_b']);
   });
 
+  it('reports DAGs of a loop too long to unroll as dynamic', async () => {
+    const result = await read(py`
+      from airflow.sdk import DAG
+      for i in range(5000):
+          DAG(f"shard_{i}")
+    `);
+    expect(result.dags).toEqual([]);
+    expect(result.dynamic).toHaveLength(1);
+    expect(result.dynamic[0]!.reason).toMatch(/too long to unroll/);
+  });
+
   it('follows ids through factory functions called with literals', async () => {
     const result = await read(py`
       from airflow.sdk import DAG

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { confirm } from '../../src/dagster/confirm.js';
+import { confirm, sameServer } from '../../src/dagster/confirm.js';
 import type { LocationView, StateKey } from '../../src/dagster/discover.js';
 
 function view(
@@ -27,9 +27,10 @@ describe('confirm', () => {
     expect(confirm(after, change, before)).toEqual({ inSync: true, missing: [], stale: [], staleTasks: [] });
   });
 
-  it('says the server did not re-import when the stamp is unchanged and the added DAG is missing', () => {
+  it('says the server did not re-import when the server id is unchanged and the added DAG is missing', () => {
     const before = view({ prod: { gone: [], edited: [] } });
-    const after = view({ prod: { gone: [], edited: [] } });
+    // Dagster gives the reloaded entry a new timestamp even when the `dagster api grpc` server stayed.
+    const after = view({ prod: { gone: [], edited: [] } }, { stamp: { updatedTimestamp: 200, versionKey: 'v1', serverId: 's1' } });
 
     const result = confirm(after, change, before);
 
@@ -68,8 +69,8 @@ describe('confirm', () => {
   });
 
   it.each([
-    ['LOCAL_FILESYSTEM', /in the image/, /refresh-defs-state/],
-    ['VERSIONED_STATE_STORAGE', /stored Airflow state \(version 7\)/, /dg plus deploy refresh-defs-state/],
+    ['LOCAL_FILESYSTEM', /in the image .*version 7/, /dg utils refresh-defs-state.*rebuild-workflow/],
+    ['VERSIONED_STATE_STORAGE', /stored Airflow state \(version 7\)/, /refresh the stored state again/],
   ])('explains a component whose defs state is %s', (management, message, fix) => {
     const stateKeys = [{ key: 'AirflowInstanceComponent[prod]', version: '7', management }];
     const after = view({ prod: { edited: [] } }, { stamp: reloaded, stateKeys });
@@ -78,6 +79,14 @@ describe('confirm', () => {
 
     expect(result.message).toMatch(message);
     expect(result.fix).toMatch(fix);
+  });
+
+  it.each([
+    ['the server id, whatever the timestamp', { updatedTimestamp: 100, versionKey: 'v1', serverId: 's1' }, { updatedTimestamp: 200, versionKey: 'v2', serverId: 's1' }, true],
+    ['versionKey when no server id is shown', { updatedTimestamp: 100, versionKey: 'v1' }, { updatedTimestamp: 200, versionKey: 'v1' }, true],
+    ['the timestamp when neither is shown', { updatedTimestamp: 100 }, { updatedTimestamp: 200 }, false],
+  ])('tells a reused server by %s', (_, before, after, same) => {
+    expect(sameServer(before, after)).toBe(same);
   });
 
   it('counts DAGs of job-based definitions that could not be tied to an instance as present', () => {

@@ -103,7 +103,107 @@ describe('the Dagster simulator', () => {
     sim!.setReload('airlift', 'success');
     await reload();
 
-    expect(unchanged).toEqual({ ...old, reloads: 1 });
+    // Dagster makes a new entry for the reused server: only the timestamp moves.
+    expect(unchanged).toEqual({ ...old, reloads: 1, updatedTimestamp: unchanged.updatedTimestamp });
+    expect(unchanged.updatedTimestamp).toBeGreaterThan(old.updatedTimestamp);
     expect(sim!.location('airlift').dags).toEqual({ prod: ['a', 'b'] });
+  });
+});
+
+describe("the Dagster simulator's AirflowInstanceComponent state", () => {
+  const component = (defsState: 'LEGACY_CODE_SERVER_SNAPSHOTS' | 'LOCAL_FILESYSTEM' | 'VERSIONED_STATE_STORAGE') =>
+    airliftLocation('airlift', { instance: 'prod', style: 'component', defsState, dags: [{ dagId: 'a' }] });
+  const RELOAD = 'mutation R($name: String!) { reloadRepositoryLocation(repositoryLocationName: $name) { __typename } }';
+  const REFRESH = `mutation S($loc: String!, $key: String!) {
+    refreshComponentState(locationName: $loc, defsStateKey: $key) {
+      __typename
+      ... on RefreshComponentStateSuccess { component { defsStateInfo { version } } }
+      ... on RefreshComponentStateError { message }
+    }
+  }`;
+  const LATEST = '{ latestDefsStateInfo { keyStateInfo { name info { version managementType } } } }';
+  const withSource = async (options: DagsterSimulatorOptions) => {
+    sim = await startDagsterSimulator({ reloadMs: 0, ...options });
+    sim.setAirflowSource('airlift', () => [{ dagId: 'a' }, { dagId: 'b' }]);
+  };
+
+  it('shows each key with its management type and the version the server loaded', async () => {
+    await withSource({ locations: [component('LOCAL_FILESYSTEM')] });
+
+    const info = (await post('{ workspaceLocationEntryOrError(name: "airlift") { ... on WorkspaceLocationEntry { defsStateInfo { keyStateInfo { name info { version managementType } } } } } }')).json<{
+      workspaceLocationEntryOrError: { defsStateInfo: { keyStateInfo: unknown[] } };
+    }>().data;
+
+    expect(info.workspaceLocationEntryOrError.defsStateInfo.keyStateInfo).toEqual([
+      { name: 'AirflowInstanceComponent[prod]', info: { version: sim!.location('airlift').stateVersions.prod, managementType: 'LOCAL_FILESYSTEM' } },
+    ]);
+  });
+
+  it('keeps state baked into the image on reload, and fetches Airflow again on a redeploy', async () => {
+    await withSource({ locations: [component('LOCAL_FILESYSTEM')] });
+    const old = sim!.location('airlift');
+
+    await post(RELOAD, { name: 'airlift' });
+    const reloaded = sim!.location('airlift');
+    await sim!.redeploy('airlift');
+
+    expect(reloaded).toMatchObject({ dags: { prod: ['a'] }, stateVersions: old.stateVersions });
+    expect(reloaded.serverId).not.toBe(old.serverId);
+    expect(sim!.location('airlift')).toMatchObject({ dags: { prod: ['a', 'b'] }, redeploys: 1 });
+    expect(sim!.location('airlift').stateVersions.prod).not.toBe(old.stateVersions.prod);
+  });
+
+  it('loads the latest stored state on reload, which only refreshComponentState renews', async () => {
+    await withSource({ refreshComponentState: true, locations: [component('VERSIONED_STATE_STORAGE')] });
+    const old = sim!.location('airlift');
+
+    await post(RELOAD, { name: 'airlift' });
+    const reloaded = sim!.location('airlift');
+    const answer = (await post(REFRESH, { loc: 'airlift', key: 'AirflowInstanceComponent[prod]' })).json<{ refreshComponentState: { __typename: string } }>().data;
+    const latest = (await post(LATEST)).json<{ latestDefsStateInfo: { keyStateInfo: { info: { version: string } }[] } }>().data;
+
+    expect(reloaded).toMatchObject({ dags: { prod: ['a'] }, stateVersions: old.stateVersions });
+    expect(answer.refreshComponentState.__typename).toBe('RefreshComponentStateSuccess');
+    expect(latest.latestDefsStateInfo.keyStateInfo[0]!.info.version).toBe(sim!.location('airlift').storedVersions.prod);
+    // As Dagster's resolver: the location is reloaded with the new state after Success.
+    expect(sim!.location('airlift')).toMatchObject({ dags: { prod: ['a', 'b'] }, stateVersions: sim!.location('airlift').storedVersions, stateRefreshes: 1 });
+  });
+
+  it('stores the new version later after Accepted, and never after accepted-never', async () => {
+    await withSource({ refreshComponentState: true, locations: [{ ...component('VERSIONED_STATE_STORAGE'), stateRefresh: 'accepted', stateRefreshMs: 20 }] });
+    const old = sim!.location('airlift').storedVersions.prod;
+
+    const answer = (await post(REFRESH, { loc: 'airlift', key: 'AirflowInstanceComponent[prod]' })).json<{ refreshComponentState: { __typename: string } }>().data;
+    const atOnce = sim!.location('airlift').storedVersions.prod;
+    await vi.waitFor(() => expect(sim!.location('airlift').storedVersions.prod).not.toBe(old), { interval: 5 });
+    sim!.setStateRefresh('airlift', 'accepted-never');
+    const settled = sim!.location('airlift').storedVersions.prod;
+    await post(REFRESH, { loc: 'airlift', key: 'AirflowInstanceComponent[prod]' });
+    await new Promise((done) => setTimeout(done, 40));
+
+    expect(answer.refreshComponentState.__typename).toBe('RefreshComponentStateAccepted');
+    expect(atOnce).toBe(old);
+    expect(sim!.location('airlift').storedVersions.prod).toBe(settled);
+  });
+
+  it('serves refreshComponentState only with the schema extension, under CloudMutation when the roots are Dagster+', async () => {
+    await withSource({ locations: [component('VERSIONED_STATE_STORAGE')] });
+    const without = await post(REFRESH, { loc: 'airlift', key: 'AirflowInstanceComponent[prod]' });
+    await sim!.close();
+    await withSource({ refreshComponentState: true, cloudRoots: true, locations: [component('VERSIONED_STATE_STORAGE')] });
+    const roots = (await post('{ __schema { mutationType { name fields { name } } } }')).json<{ __schema: { mutationType: { name: string; fields: { name: string }[] } } }>().data;
+
+    expect(without.status).toBe(400);
+    expect(without.json().errors?.[0]?.message).toMatch(/Cannot query field "refreshComponentState"/);
+    expect(roots.__schema.mutationType.name).toBe('CloudMutation');
+    expect(roots.__schema.mutationType.fields.map((field) => field.name)).toContain('refreshComponentState');
+  });
+
+  it('answers Error for a key that is not in state storage', async () => {
+    await withSource({ refreshComponentState: true, locations: [component('LOCAL_FILESYSTEM')] });
+
+    const answer = (await post(REFRESH, { loc: 'airlift', key: 'AirflowInstanceComponent[prod]' })).json<{ refreshComponentState: { __typename: string; message: string } }>().data;
+
+    expect(answer.refreshComponentState).toEqual({ __typename: 'RefreshComponentStateError', message: expect.stringContaining('VERSIONED_STATE_STORAGE') });
   });
 });

@@ -166,3 +166,57 @@ describe('dagster-cloud-url', () => {
     expect(config.dagster!.headers['Dagster-Cloud-Api-Token']).toBe('user:tok3n');
   });
 });
+
+describe('rebuild-workflow', () => {
+  const workflow = { ...dagsterPlus, 'rebuild-workflow': 'acme/dagster-project/.github/workflows/deploy.yml@main' };
+
+  it('reads the workflow to dispatch, masks rebuild-token, and takes the API from GITHUB_API_URL', () => {
+    const inputs = source({ ...workflow, 'rebuild-token': 'ghp_r3build', 'rebuild-timeout': '45m' }, { GITHUB_API_URL: 'https://ghe.example.com/api/v3' });
+    const config = readConfig(inputs);
+    expect(config.rebuild).toEqual({
+      owner: 'acme',
+      repo: 'dagster-project',
+      workflow: 'deploy.yml',
+      trigger: { kind: 'workflow_dispatch', ref: 'main' },
+      token: 'ghp_r3build',
+      tokenInput: 'rebuild-token',
+      apiUrl: new URL('https://ghe.example.com/api/v3'),
+      timeoutMs: 2_700_000,
+    });
+    expect(inputs.masked).toContain('ghp_r3build');
+  });
+
+  it('starts it with repository_dispatch when rebuild-event-type is set, and falls back to github-token and api.github.com', () => {
+    const config = readConfig(source({ ...workflow, 'rebuild-workflow': 'acme/dagster-project/.github/workflows/deploy.yml', 'rebuild-event-type': 'airlift-rebuild', 'github-token': 'ghs_job' }));
+    expect(config.rebuild).toMatchObject({
+      trigger: { kind: 'repository_dispatch', eventType: 'airlift-rebuild' },
+      token: 'ghs_job',
+      tokenInput: 'github-token',
+      timeoutMs: 1_800_000,
+    });
+    expect(config.rebuild!.apiUrl.href).toBe('https://api.github.com/');
+  });
+
+  it('is off by default, with a 5 minute state-refresh-timeout', () => {
+    const config = readConfig(source(dagsterPlus));
+    expect(config.rebuild).toBeUndefined();
+    expect(config.stateRefreshTimeoutMs).toBe(300_000);
+    expect(readConfig(source({ ...dagsterPlus, 'state-refresh-timeout': '90s' })).stateRefreshTimeoutMs).toBe(90_000);
+  });
+
+  it.each([
+    ['a workflow that is not a file path', { 'rebuild-workflow': 'acme/dagster-project deploy' }, 'rebuild-workflow', /does not name a workflow file/, /OWNER\/REPO\/\.github\/workflows\/FILE\.yml@REF/],
+    ['a workflow_dispatch without a ref', { 'rebuild-workflow': 'acme/dagster-project/.github/workflows/deploy.yml' }, 'rebuild-workflow', /no @REF/, /deploy\.yml@main/],
+    ['no token at all', { 'rebuild-workflow': workflow['rebuild-workflow'], 'github-token': '' }, 'rebuild-token', /no token/, /Actions: write on acme\/dagster-project/],
+    ['a rebuild-token without a workflow', { 'rebuild-token': 'ghp_x' }, 'rebuild-workflow', /rebuild-token is set but rebuild-workflow is empty/, /deploy\.yml@main/],
+    ['an event type without a workflow', { 'rebuild-event-type': 'go' }, 'rebuild-workflow', /rebuild-event-type is set/, /rebuild-workflow/],
+    ['an event type over 100 characters', { ...workflow, 'rebuild-event-type': 'x'.repeat(101) }, 'rebuild-event-type', /longer than 100/, /at most 100/],
+    ['a rebuild-timeout that is not a duration', { ...workflow, 'github-token': 't', 'rebuild-timeout': 'soon' }, 'rebuild-timeout', /not a duration/, /10m/],
+    ['a state-refresh-timeout that is not a duration', { 'state-refresh-timeout': '-1' }, 'state-refresh-timeout', /not a duration/, /10m/],
+  ])('refuses %s, naming the input and the fix', (_, inputs, input, message, fix) => {
+    const error = failure({ ...dagsterPlus, ...inputs });
+    expect(error.input).toBe(input);
+    expect(error.message).toMatch(message);
+    expect(error.fix).toMatch(fix);
+  });
+});

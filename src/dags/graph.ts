@@ -144,6 +144,43 @@ function adopt(task: TaskNode, dag: DagNode): void {
 }
 
 /**
+ * The setups upstream of a teardown (or the teardowns downstream of a setup),
+ * searched outward through neighbours as Airflow's `_get_setups` does.
+ */
+export function findRelated(managed: readonly TaskNode[], want: 'setup' | 'teardown'): TaskNode[] {
+  const seen = new Set<TaskNode>(managed);
+  let frontier = managed.flatMap((task) => [...(want === 'setup' ? task.upstream : task.downstream)]);
+  for (let round = 0; round < 50 && frontier.length > 0; round++) {
+    const found = frontier.filter((task) => (want === 'setup' ? task.isSetup : task.isTeardown));
+    if (found.length > 0) return [...new Set(found)];
+    const next: TaskNode[] = [];
+    for (const task of frontier) {
+      for (const neighbour of [...task.downstream, ...task.upstream]) {
+        if (!seen.has(neighbour)) {
+          seen.add(neighbour);
+          next.push(neighbour);
+        }
+      }
+    }
+    frontier = next;
+  }
+  return [];
+}
+
+/**
+ * What leaving `with setup_or_teardown:` does in Airflow: the setups go before
+ * the roots of the work done inside, the teardowns after its leaves.
+ */
+export function wrapWork(setups: readonly TaskNode[], teardowns: readonly TaskNode[], created: readonly TaskNode[]): void {
+  const work = created.filter((task) => !task.isSetup && !task.isTeardown);
+  if (work.length === 0) return;
+  const roots = work.filter((task) => task.upstream.size === 0);
+  const leaves = work.filter((task) => task.downstream.size === 0);
+  for (const setup of setups) for (const root of roots.length > 0 ? roots : [work[0]!]) linkTasks(setup, root);
+  for (const leaf of leaves.length > 0 ? leaves : [work[work.length - 1]!]) for (const teardown of teardowns) linkTasks(leaf, teardown);
+}
+
+/**
  * The id Airflow gives a decorated task that is used more than once: `name`,
  * then `name__1`, `name__2`, ... (`get_unique_task_id`). Returns the id before
  * the group prefix is added.

@@ -5,10 +5,11 @@
 // Anything it cannot know statically becomes an `unknown` value, and the DAG
 // that depends on it is marked partial instead of guessed.
 import type { DynamicDag } from '../model.js';
-import { DagNode, GroupNode, LabelNode, TaskNode, linkTasks, uniqueGroupLabel, uniqueTaskId } from './graph.js';
-import { isValidId } from './ids.js';
-import { braceFormat, decodeEscapes, parseIntLiteral, percentFormat } from './literals.js';
+import { AirflowModel, type CallArgs } from './airflow.js';
+import type { DagNode } from './graph.js';
+import { decodeEscapes, parseIntLiteral } from './literals.js';
 import type { ParsedModule, PyNode } from './parser.js';
+import { binaryOperation, callBuiltin, compare, dictMethod, extendList, listMethod, strMethod } from './pyruntime.js';
 import {
   AIRFLOW_NAMES,
   FALSE,
@@ -18,9 +19,9 @@ import {
   bool,
   dict,
   dictSet,
-  equals,
   formatWith,
   int,
+  iterate,
   keyOf,
   list,
   repr,
@@ -30,12 +31,7 @@ import {
   truthy,
   unknown,
   type AirflowName,
-  type DictValue,
   type FunctionValue,
-  type GroupFunction,
-  type Kwargs,
-  type ListValue,
-  type TaskFunction,
   type Value,
 } from './values.js';
 
@@ -46,7 +42,6 @@ const MAX_CALL_DEPTH = 8;
 /** Bounds the interpreter's own recursion, whatever the nesting of calls and expressions. */
 const MAX_EVAL_DEPTH = 1000;
 const MAX_LOOP_ITERATIONS = 1000;
-const MAX_SEQUENCE = 10_000;
 
 // Calls into these modules never add tasks to a DAG; calls into a project's own
 // modules might (task factories), which makes the DAG partial.
@@ -64,9 +59,6 @@ const INERT_MODULES = new Set([
   'pydantic', 'pytz', 'requests', 'sqlalchemy', 'typing_extensions', 'yaml',
 ]);
 
-/** `get_parsing_context()`: Airflow's DAG processor parses with no DAG or task selected. */
-const PARSING_CONTEXT = 'airflow.<parsing context>';
-
 const BUILTINS = new Set([
   'range', 'len', 'str', 'int', 'float', 'bool', 'list', 'tuple', 'set', 'frozenset', 'dict', 'enumerate', 'zip',
   'sorted', 'reversed', 'print', 'min', 'max', 'sum', 'any', 'all', 'abs', 'isinstance', 'format', 'repr',
@@ -79,35 +71,9 @@ interface Frame {
   readonly globals: Set<string>;
 }
 
-/** What `with DAG(...)`, `with TaskGroup(...)` or a `@dag`/`@task_group` body makes current. */
-interface Context {
-  readonly dag: DagNode | null;
-  readonly group: GroupNode | null;
-}
-
-/** `with teardown_task:` / `with setup_task:` (Airflow's SetupTeardownContext). */
-interface SetupTeardownScope {
-  readonly managed: TaskNode[];
-  readonly teardown: boolean;
-  readonly counterparts: TaskNode[];
-  readonly work: TaskNode[];
-}
-
-interface CallArgs {
-  readonly args: Value[];
-  readonly kwargs: Map<string, Value>;
-  /** A `*x`/`**x` whose content is not static: some arguments are missing. */
-  readonly opaque: boolean;
-}
-
 export class Interpreter {
-  readonly dags: DagNode[] = [];
-  readonly dynamic: DynamicDag[] = [];
-  private readonly contexts: Context[] = [];
-  private readonly setupTeardown: SetupTeardownScope[] = [];
+  private readonly airflow = new AirflowModel((fn, call, dagParams) => this.callFunction(fn, call, dagParams));
   private readonly moduleScope = new Scope(null);
-  /** > 0 while running code that may or may not run (an undecidable `if`, a loop over unknown values). */
-  private uncertain = 0;
   private callDepth = 0;
   private depth = 0;
   /** While an assignment's value is a call: its target, as written. */
@@ -121,8 +87,10 @@ export class Interpreter {
     private readonly deadline: number,
   ) {}
 
-  run(): void {
+  /** Runs the module; the DAGs it made, with or without a static id, are in the result. */
+  run(): { readonly dags: readonly DagNode[]; readonly dynamic: readonly DynamicDag[] } {
     this.execBlock(this.kids(this.module.root), this.moduleScope, { returns: [], globals: new Set() });
+    return { dags: this.airflow.dags, dynamic: this.airflow.dynamic };
   }
 
   // ---------------------------------------------------------------- helpers
@@ -142,34 +110,6 @@ export class Interpreter {
   private tick(): void {
     this.steps++;
     if ((this.steps & 1023) === 0 && performance.now() > this.deadline) throw new BudgetExceeded();
-  }
-
-  private currentDag(): DagNode | null {
-    return this.contexts[this.contexts.length - 1]?.dag ?? null;
-  }
-
-  private currentGroup(dag: DagNode | null): GroupNode | null {
-    if (!dag) return null;
-    const top = this.contexts[this.contexts.length - 1];
-    return top && top.dag === dag && top.group ? top.group : dag.root;
-  }
-
-  private markPartial(dag: DagNode | null = this.currentDag()): void {
-    if (dag) dag.partial = true;
-  }
-
-  /** A DAG touched by code that may not run is only partly known. */
-  private touched(dag: DagNode | null): void {
-    if (this.uncertain > 0) this.markPartial(dag);
-  }
-
-  private withContext<T>(context: Context, body: () => T): T {
-    this.contexts.push(context);
-    try {
-      return body();
-    } finally {
-      this.contexts.pop();
-    }
   }
 
   /** The value of an expression the reader cannot evaluate. */
@@ -196,11 +136,11 @@ export class Interpreter {
   private exec(node: PyNode, scope: Scope, frame: Frame): Flow {
     this.tick();
     if (node.truncated) {
-      this.markPartial();
+      this.airflow.markPartial();
       return 'normal';
     }
     if (this.depth >= MAX_EVAL_DEPTH) {
-      this.markPartial();
+      this.airflow.markPartial();
       return 'normal';
     }
     this.depth++;
@@ -231,9 +171,11 @@ export class Interpreter {
         return this.execTry(node, scope, frame);
       case 'with_statement':
         return this.execWith(node, scope, frame);
-      case 'function_definition':
-        this.assignName(this.text(this.field(node, 'name')!), this.defineFunction(node, scope), scope, frame);
+      case 'function_definition': {
+        const name = this.field(node, 'name');
+        if (name) this.assignName(this.text(name), this.defineFunction(node, scope), scope, frame);
         return 'normal';
+      }
       case 'decorated_definition':
         this.execDecorated(node, scope, frame);
         return 'normal';
@@ -263,7 +205,7 @@ export class Interpreter {
       case 'match_statement':
         return this.execMatch(node, scope, frame);
       case 'ERROR':
-        this.markPartial();
+        this.airflow.markPartial();
         return 'normal';
       default:
         return 'normal';
@@ -296,7 +238,7 @@ export class Interpreter {
     const value = this.evaluate(right, scope);
     // `items += more` extends the list in place, like Python.
     if (operator.type === '+=' && current.kind === 'list' && !current.tuple) {
-      this.extend(current, value);
+      extendList(current, value, this.airflow.uncertain > 0);
       return current;
     }
     const result = this.binary(operator.type.slice(0, -1), current, value, node);
@@ -342,7 +284,7 @@ export class Interpreter {
   private runEither(alternatives: readonly (readonly PyNode[])[], scope: Scope, frame: Frame): void {
     const before = new Map(scope.vars);
     const outcomes: Map<string, Value>[] = [];
-    this.uncertain++;
+    this.airflow.uncertain++;
     try {
       for (const statements of alternatives) {
         scope.vars.clear();
@@ -354,7 +296,7 @@ export class Interpreter {
         outcomes.push(new Map(scope.vars));
       }
     } finally {
-      this.uncertain--;
+      this.airflow.uncertain--;
     }
     scope.vars.clear();
     const names = new Set(outcomes.flatMap((outcome) => [...outcome.keys()]));
@@ -375,15 +317,12 @@ export class Interpreter {
     const body = this.field(node, 'body');
     const orElse = this.kids(node).find((child) => child.type === 'else_clause');
     if (!target || !iterable || !body) return 'normal';
-    const source = this.evaluate(iterable, scope);
-    const items = this.iterate(source);
-    if (items === null) {
-      this.assign(target, unknown(`loop over \`${this.describe(iterable)}\`, which is not static`), scope, frame);
+    const items = iterate(this.evaluate(iterable, scope));
+    if (items === null || items.length > MAX_LOOP_ITERATIONS) {
+      // Read the body once, as code that may run, with the loop variable unknown.
+      const why = items === null ? 'which is not static' : `too long to unroll (${items.length} items)`;
+      this.assign(target, unknown(`loop over \`${this.describe(iterable)}\`, ${why}`), scope, frame);
       this.runEither([this.kids(body), []], scope, frame);
-      return 'normal';
-    }
-    if (items.length > MAX_LOOP_ITERATIONS) {
-      this.markPartial();
       return 'normal';
     }
     for (const item of items) {
@@ -456,10 +395,10 @@ export class Interpreter {
     // DAG, TaskGroup and task context managers return themselves from __enter__.
     const entered = ['dag', 'group', 'task', 'list'].includes(value.kind) ? value : unknown(`value of \`with ${this.describe(valueNode)}\``);
     if (target) this.assign(target, entered, scope, frame);
-    if (value.kind === 'dag') return this.withContext({ dag: value.dag, group: value.dag.root }, run);
-    if (value.kind === 'group') return this.withContext({ dag: value.group.dag, group: value.group }, run);
-    const managed = this.endpointTasks(value);
-    if (managed && managed.length > 0 && managed.every((task) => task.isSetup || task.isTeardown)) return this.withSetupTeardown(managed, run);
+    if (value.kind === 'dag') return this.airflow.withContext({ dag: value.dag, group: value.dag.root }, run);
+    if (value.kind === 'group') return this.airflow.withContext({ dag: value.group.dag, group: value.group }, run);
+    const managed = this.airflow.endpointTasks(value);
+    if (managed && managed.length > 0 && managed.every((task) => task.isSetup || task.isTeardown)) return this.airflow.withSetupTeardown(managed, run);
     return run();
   }
 
@@ -476,7 +415,7 @@ export class Interpreter {
     if (!nameNode) return;
     let value: Value =
       definition.type === 'function_definition' ? this.defineFunction(definition, scope) : { kind: 'class', name: this.text(nameNode) };
-    for (let i = evaluated.length - 1; i >= 0; i--) value = this.decorate(evaluated[i]!.value, value, evaluated[i]!.line);
+    for (let i = evaluated.length - 1; i >= 0; i--) value = this.airflow.decorate(evaluated[i]!.value, value, evaluated[i]!.line);
     this.assignName(this.text(nameNode), value, scope, frame);
   }
 
@@ -538,7 +477,7 @@ export class Interpreter {
       case 'list':
       case 'expression_list': {
         const targets = this.kids(target);
-        const items = this.iterate(value);
+        const items = iterate(value);
         const starAt = targets.findIndex((t) => t.type === 'list_splat_pattern' || t.type === 'list_splat');
         const fits = items !== null && (starAt < 0 ? items.length === targets.length : items.length >= targets.length - 1);
         targets.forEach((sub, i) => {
@@ -569,12 +508,12 @@ export class Interpreter {
         const key = this.evaluate(keyNode, scope);
         if (object.kind === 'dict') {
           dictSet(object, key, value);
-          if (this.uncertain > 0) object.incomplete = true;
+          if (this.airflow.uncertain > 0) object.incomplete = true;
         } else if (object.kind === 'list' && !object.tuple) {
           const index = key.kind === 'int' ? (key.value < 0 ? object.items.length + key.value : key.value) : -1;
           if (index >= 0 && index < object.items.length) object.items[index] = value;
           else object.incomplete = true;
-          if (this.uncertain > 0) object.incomplete = true;
+          if (this.airflow.uncertain > 0) object.incomplete = true;
         }
         return;
       }
@@ -590,10 +529,10 @@ export class Interpreter {
 
   // ------------------------------------------------------------ expressions
 
-  evaluate(node: PyNode, scope: Scope): Value {
+  private evaluate(node: PyNode, scope: Scope): Value {
     this.tick();
     if (node.truncated || this.depth >= MAX_EVAL_DEPTH) {
-      this.markPartial();
+      this.airflow.markPartial();
       return unknown('expression nested too deeply to read');
     }
     this.depth++;
@@ -671,13 +610,13 @@ export class Interpreter {
         const decision = truthy(this.evaluate(condition, scope));
         if (decision === true) return this.evaluate(body, scope);
         if (decision === false) return this.evaluate(orElse, scope);
-        this.uncertain++;
+        this.airflow.uncertain++;
         try {
           const a = this.evaluate(body, scope);
           const b = this.evaluate(orElse, scope);
           return sameValue(a, b) ? a : unknown(`\`${this.describe(node)}\` depends on a condition known only at run time`);
         } finally {
-          this.uncertain--;
+          this.airflow.uncertain--;
         }
       }
       case 'call':
@@ -705,7 +644,7 @@ export class Interpreter {
       case 'lambda':
         return { kind: 'function', name: '<lambda>', node, defaults: this.defaults(node, scope), scope };
       case 'ERROR':
-        this.markPartial();
+        this.airflow.markPartial();
         return unknown('syntax error');
       default:
         return this.opaque(node);
@@ -729,19 +668,12 @@ export class Interpreter {
     for (const child of this.kids(node)) {
       if (child.type === 'list_splat') {
         const inner = this.kids(child)[0];
-        this.extend(result, inner ? this.evaluate(inner, scope) : unknown('empty splat'));
+        extendList(result, inner ? this.evaluate(inner, scope) : unknown('empty splat'), this.airflow.uncertain > 0);
       } else {
         result.items.push(this.evaluate(child, scope));
       }
     }
     return result;
-  }
-
-  private extend(target: ListValue, more: Value): void {
-    const items = this.iterate(more);
-    if (items === null) target.incomplete = true;
-    else target.items.push(...items);
-    if (this.uncertain > 0) target.incomplete = true;
   }
 
   private evalDict(node: PyNode, scope: Scope): Value {
@@ -774,11 +706,11 @@ export class Interpreter {
     const decision = truthy(a);
     const isAnd = operator.type === 'and';
     if (decision === null) {
-      this.uncertain++;
+      this.airflow.uncertain++;
       try {
         this.evaluate(right, scope);
       } finally {
-        this.uncertain--;
+        this.airflow.uncertain--;
       }
       return this.opaque(node);
     }
@@ -825,18 +757,8 @@ export class Interpreter {
         const entry = hash === null ? undefined : object.entries.get(hash);
         return entry ? entry[1] : unknown(`\`${this.describe(node)}\` is not a static key`);
       }
-      case 'task':
-        // `task_output["key"]` is still an XComArg of the same task.
-        return object.xcom ? object : this.opaque(node);
-      case 'group': {
-        const label = key.kind === 'str' ? object.group.childId(key.value) : undefined;
-        const child = object.group.children.find((c) => (c instanceof TaskNode ? c.id === label : c.groupId === label));
-        if (child instanceof TaskNode) return { kind: 'task', task: child, xcom: false };
-        if (child instanceof GroupNode) return { kind: 'group', group: child };
-        return this.opaque(node);
-      }
       default:
-        return this.opaque(node);
+        return this.airflow.item(object, key) ?? this.opaque(node);
     }
   }
 
@@ -896,11 +818,11 @@ export class Interpreter {
         if (decision === false) return;
         if (decision === null) {
           complete = false;
-          this.uncertain++;
+          this.airflow.uncertain++;
           try {
             run(index + 1);
           } finally {
-            this.uncertain--;
+            this.airflow.uncertain--;
           }
           return;
         }
@@ -910,15 +832,15 @@ export class Interpreter {
       const target = this.field(clause, 'left');
       const iterable = this.field(clause, 'right');
       if (!target || !iterable) return;
-      const items = this.iterate(this.evaluate(iterable, inner));
+      const items = iterate(this.evaluate(iterable, inner));
       if (items === null || items.length > MAX_LOOP_ITERATIONS) {
         complete = false;
         this.assign(target, unknown(`loop over \`${this.describe(iterable)}\`, which is not static`), inner, frame);
-        this.uncertain++;
+        this.airflow.uncertain++;
         try {
           run(index + 1);
         } finally {
-          this.uncertain--;
+          this.airflow.uncertain--;
         }
         return;
       }
@@ -1005,166 +927,13 @@ export class Interpreter {
   // ------------------------------------------------------------- operators
 
   private binary(operator: string, a: Value, b: Value, node: PyNode): Value {
-    if (operator === '>>' || operator === '<<') {
-      if (a.kind === 'int' && b.kind === 'int') return int(operator === '>>' ? a.value >> b.value : a.value << b.value);
+    if ((operator === '>>' || operator === '<<') && !(a.kind === 'int' && b.kind === 'int')) {
       // Both return the right operand, so `a >> b >> c` links a→b, then b→c.
-      if (operator === '>>') this.link(a, b);
-      else this.link(b, a);
+      if (operator === '>>') this.airflow.link(a, b);
+      else this.airflow.link(b, a);
       return b;
     }
-    if (a.kind === 'int' && b.kind === 'int') {
-      switch (operator) {
-        case '+':
-          return int(a.value + b.value);
-        case '-':
-          return int(a.value - b.value);
-        case '*':
-          return int(a.value * b.value);
-        case '//':
-          return b.value === 0 ? unknown('division by zero') : int(Math.floor(a.value / b.value));
-        case '%':
-          return b.value === 0 ? unknown('division by zero') : int(((a.value % b.value) + b.value) % b.value);
-        case '**':
-          return b.value >= 0 ? int(a.value ** b.value) : { kind: 'float', value: a.value ** b.value };
-        case '/':
-          return b.value === 0 ? unknown('division by zero') : { kind: 'float', value: a.value / b.value };
-      }
-    }
-    if (operator === '+') {
-      if (a.kind === 'str' && b.kind === 'str') return str(a.value + b.value);
-      if (a.kind === 'list' && b.kind === 'list' && a.tuple === b.tuple) {
-        const joined = list([...a.items, ...b.items], a.tuple);
-        joined.incomplete = a.incomplete || b.incomplete;
-        return joined;
-      }
-    }
-    if (operator === '*') {
-      const [seq, times] = a.kind === 'int' ? [b, a] : [a, b];
-      if (times.kind === 'int' && times.value * (seq.kind === 'str' ? seq.value.length : seq.kind === 'list' ? seq.items.length : 0) <= MAX_SEQUENCE) {
-        if (seq.kind === 'str') return str(seq.value.repeat(Math.max(0, times.value)));
-        if (seq.kind === 'list' && !seq.incomplete) return list(Array.from({ length: Math.max(0, times.value) }, () => seq.items).flat(), seq.tuple);
-      }
-    }
-    if (operator === '%' && a.kind === 'str') {
-      const formatted = percentFormat(a.value, b);
-      return formatted === null ? this.opaque(node) : str(formatted);
-    }
-    if (operator === '|' && a.kind === 'dict' && b.kind === 'dict') {
-      const merged = dict([...a.entries.values(), ...b.entries.values()]);
-      merged.incomplete = a.incomplete || b.incomplete;
-      return merged;
-    }
-    return this.opaque(node);
-  }
-
-  // ----------------------------------------------------------------- edges
-
-  /** The tasks a value stands for as a dependency endpoint; null when it is not static. */
-  private endpointTasks(value: Value): TaskNode[] | null {
-    if (value.kind === 'task') return [value.task];
-    if (value.kind === 'list') {
-      if (value.incomplete) return null;
-      const tasks: TaskNode[] = [];
-      for (const item of value.items) {
-        if (item.kind !== 'task') return null;
-        tasks.push(item.task);
-      }
-      return tasks;
-    }
-    return null;
-  }
-
-  /** `upstream >> downstream`, with Airflow's meaning for lists, task groups and labels. */
-  private link(upstream: Value, downstream: Value): void {
-    if (upstream.kind === 'list') {
-      if (upstream.incomplete) this.markPartial(this.dagOf(downstream));
-      for (const item of upstream.items) this.link(item, downstream);
-      return;
-    }
-    if (downstream.kind === 'list') {
-      if (downstream.incomplete) this.markPartial(this.dagOf(upstream));
-      for (const item of downstream.items) this.link(upstream, item);
-      return;
-    }
-    if (upstream.kind === 'label') {
-      upstream.label.downstream.push(downstream);
-      for (const before of upstream.label.upstream) this.link(before, downstream);
-      return;
-    }
-    if (downstream.kind === 'label') {
-      downstream.label.upstream.push(upstream);
-      for (const after of downstream.label.downstream) this.link(upstream, after);
-      return;
-    }
-    const ups = upstream.kind === 'task' ? [upstream.task] : upstream.kind === 'group' ? upstream.group.leaves() : null;
-    const downs = downstream.kind === 'task' ? [downstream.task] : downstream.kind === 'group' ? downstream.group.roots() : null;
-    if (!ups || !downs) {
-      // One side is something the reader cannot see: the edge exists, its ends are unknown.
-      this.markPartial(this.dagOf(upstream) ?? this.dagOf(downstream) ?? this.currentDag());
-      return;
-    }
-    for (const up of ups) {
-      for (const down of downs) {
-        linkTasks(up, down);
-        this.touched(up.dag ?? down.dag);
-      }
-    }
-  }
-
-  private dagOf(value: Value): DagNode | null {
-    if (value.kind === 'task') return value.task.dag;
-    if (value.kind === 'group') return value.group.dag;
-    if (value.kind === 'list') {
-      for (const item of value.items) {
-        const dag = this.dagOf(item);
-        if (dag) return dag;
-      }
-    }
-    return null;
-  }
-
-  private isDependency(value: Value): boolean {
-    return value.kind === 'task' || value.kind === 'group' || value.kind === 'label';
-  }
-
-  /** Airflow's `chain(*tasks)`: lists next to lists are linked pairwise. */
-  private chain(values: readonly Value[]): void {
-    for (let i = 0; i + 1 < values.length; i++) {
-      const up = values[i]!;
-      const down = values[i + 1]!;
-      if (this.isDependency(up) || this.isDependency(down)) {
-        this.link(up, down);
-      } else if (up.kind === 'list' && down.kind === 'list') {
-        if (up.items.length !== down.items.length || up.incomplete || down.incomplete) {
-          this.markPartial(this.dagOf(up) ?? this.dagOf(down));
-          continue;
-        }
-        up.items.forEach((item, j) => this.link(item, down.items[j]!));
-      } else {
-        this.markPartial(this.dagOf(up) ?? this.dagOf(down));
-      }
-    }
-  }
-
-  /** Airflow's `chain_linear(*elements)`: every task of one element before every task of the next. */
-  private chainLinear(values: readonly Value[]): void {
-    for (let i = 0; i + 1 < values.length; i++) {
-      const previous = values[i]!;
-      const items = previous.kind === 'list' ? previous.items : [previous];
-      if (previous.kind === 'list' && previous.incomplete) this.markPartial(this.dagOf(values[i + 1]!));
-      for (const item of items) this.link(item, values[i + 1]!);
-    }
-  }
-
-  /** All XComArgs inside a call's arguments: each makes its task upstream of the new one. */
-  private xcomUpstreams(values: Iterable<Value>, found: TaskNode[] = [], depth = 0): TaskNode[] {
-    if (depth > 8) return found;
-    for (const value of values) {
-      if (value.kind === 'task' && value.xcom) found.push(value.task);
-      else if (value.kind === 'list') this.xcomUpstreams(value.items, found, depth + 1);
-      else if (value.kind === 'dict') this.xcomUpstreams([...value.entries.values()].flat(), found, depth + 1);
-    }
-    return found;
+    return binaryOperation(operator, a, b) ?? this.opaque(node);
   }
 
   // ----------------------------------------------------------------- calls
@@ -1182,7 +951,7 @@ export class Interpreter {
         if (name && value) kwargs.set(this.text(name), this.evaluate(value, scope));
       } else if (child.type === 'list_splat') {
         const inner = this.kids(child)[0];
-        const items = inner ? this.iterate(this.evaluate(inner, scope)) : null;
+        const items = inner ? iterate(this.evaluate(inner, scope)) : null;
         if (items) args.push(...items);
         else opaque = true;
       } else if (child.type === 'dictionary_splat') {
@@ -1219,24 +988,15 @@ export class Interpreter {
    */
   private call(callee: Value, call: CallArgs, node: PyNode, statement = false, target?: string): Value {
     const { args, kwargs } = call;
+    const airflowResult = this.airflow.call(callee, call, this.lineOf(node.start));
+    if (airflowResult !== undefined) return airflowResult;
     switch (callee.kind) {
-      case 'module':
-        if (callee.path.endsWith('.get_parsing_context') || callee.path === 'get_parsing_context') return { kind: 'module', path: PARSING_CONTEXT };
-        break;
       case 'function':
         return this.callFunction(callee, call);
-      case 'taskFunction':
-        return this.createDecoratedTask(callee, call);
-      case 'dagFunction':
-        return this.createDagFromFunction(callee);
-      case 'groupFunction':
-        return this.createGroupFromFunction(callee, call, null);
-      case 'decorator':
-        return args[0] ? this.decorate(callee, args[0], callee.line) : unknown('decorator called without a function');
-      case 'airflow':
-        return this.callAirflow(callee.name, call, node);
       case 'builtin':
-        return this.callBuiltin(callee.name, call, node);
+        // `@task.run_if(...)` and the like hand back what they decorate.
+        if (callee.name === 'identity') return args[0] ?? NONE;
+        return callBuiltin(callee.name, args, kwargs) ?? this.opaque(node);
       case 'method':
         return this.callMethod(callee.self, callee.name, call, node);
       default:
@@ -1244,8 +1004,8 @@ export class Interpreter {
     }
     // Any other callable given a task_id is an operator: a class from a provider,
     // a custom operator, or an operator imported from a module we cannot see.
-    if (kwargs.has('task_id')) return this.createOperator(kwargs);
-    const dag = this.currentDag();
+    if (kwargs.has('task_id')) return this.airflow.createOperator(kwargs);
+    const dag = this.airflow.currentDag();
     // Project code the reader cannot run: a helper module, or a class of this file.
     const origin = callee.kind === 'class' ? `<class ${callee.name}>` : callee.kind === 'unknown' ? callee.module : undefined;
     if (origin && !isInertModule(origin)) {
@@ -1254,26 +1014,26 @@ export class Interpreter {
       if (handed || dag) {
         // It may add tasks to whatever DAG it is handed or is current.
         if (statement || handed) {
-          for (const value of inputs) this.markPartial(value.kind === 'dag' ? value.dag : this.dagOf(value));
-          this.markPartial(dag);
+          for (const value of inputs) this.airflow.markPartial(value.kind === 'dag' ? value.dag : this.airflow.dagOf(value));
+          this.airflow.markPartial(dag);
         }
       } else if (statement || (target !== undefined && isDagFactoryCall(this.describe(this.field(node, 'function') ?? node), target))) {
         // Outside any DAG, a helper called for its effect, or whose result is kept
         // as a DAG, is a DAG factory.
-        this.dynamic.push({
+        this.airflow.dynamic.push({
           line: this.lineOf(node.start),
           reason: `\`${this.describe(node)}\` runs code from \`${origin}\` that may create DAGs the reader cannot see`,
         });
       }
     } else if (call.opaque && dag) {
-      this.markPartial(dag);
+      this.airflow.markPartial(dag);
     }
     return origin ? { kind: 'unknown', reason: `\`${this.describe(node)}\` is only known at run time`, module: origin } : this.opaque(node);
   }
 
   private callFunction(fn: FunctionValue, call: CallArgs, bindAsParams = false): Value {
     if (this.callDepth >= MAX_CALL_DEPTH) {
-      this.markPartial();
+      this.airflow.markPartial();
       return unknown(`calls nested deeper than ${MAX_CALL_DEPTH}`);
     }
     const scope = new Scope(fn.scope);
@@ -1364,295 +1124,10 @@ export class Interpreter {
     }
   }
 
-  private callAirflow(name: AirflowName, call: CallArgs, node: PyNode): Value {
-    const { args, kwargs } = call;
-    const fn = args[0];
-    const line = this.lineOf(node.start);
-    switch (name) {
-      case 'DAG': {
-        const dag = this.createDag(args[0] ?? kwargs.get('dag_id'), node);
-        return { kind: 'dag', dag };
-      }
-      case 'dag':
-      case 'task':
-      case 'task_group':
-      case 'asset':
-      case 'asset.multi':
-        if (fn && (fn.kind === 'function' || fn.kind === 'taskFunction')) return this.decorate({ kind: 'airflow', name }, fn, line);
-        if (name === 'task' && kwargs.has('python_callable')) {
-          const callable = kwargs.get('python_callable')!;
-          if (callable.kind === 'function') return this.decorate({ kind: 'decorator', target: 'task', kwargs, line }, callable, line);
-        }
-        return { kind: 'decorator', target: name, kwargs, line };
-      case 'setup':
-      case 'teardown':
-        return fn ? this.decorate({ kind: 'airflow', name }, fn, line) : unknown(`\`${name}()\` without a function`);
-      case 'TaskGroup':
-        return { kind: 'group', group: this.createGroup(args[0] ?? kwargs.get('group_id'), kwargs, false) };
-      case 'chain':
-        this.chain(args);
-        return NONE;
-      case 'chain_linear':
-        this.chainLinear(args);
-        return NONE;
-      case 'cross_downstream': {
-        const from = args[0] ?? kwargs.get('from_tasks');
-        const to = args[1] ?? kwargs.get('to_tasks');
-        if (from && to) {
-          const items = from.kind === 'list' ? from.items : [from];
-          if (from.kind === 'list' && from.incomplete) this.markPartial(this.dagOf(to));
-          for (const item of items) this.link(item, to);
-        }
-        return NONE;
-      }
-      case 'Label':
-        return { kind: 'label', label: new LabelNode() };
-      case 'XComArg':
-        return fn?.kind === 'task' ? { kind: 'task', task: fn.task, xcom: true } : unknown('XComArg of an unknown task');
-    }
-  }
-
-  private decorate(decorator: Value, target: Value, line: number): Value {
-    const fn = target.kind === 'function' ? target : target.kind === 'taskFunction' ? target.fn : null;
-    const base: Kwargs = target.kind === 'taskFunction' ? target.kwargs : new Map();
-    const name = decorator.kind === 'airflow' ? decorator.name : decorator.kind === 'decorator' ? decorator.target : null;
-    const kwargs = decorator.kind === 'decorator' ? decorator.kwargs : new Map<string, Value>();
-    if (!fn || name === null) return target;
-    switch (name) {
-      case 'task':
-        return {
-          kind: 'taskFunction',
-          fn,
-          kwargs: new Map([...base, ...kwargs]),
-          setup: target.kind === 'taskFunction' && target.setup,
-          teardown: target.kind === 'taskFunction' && target.teardown,
-        };
-      case 'setup':
-      case 'teardown': {
-        const task: TaskFunction =
-          target.kind === 'taskFunction' ? target : { kind: 'taskFunction', fn, kwargs: new Map(), setup: false, teardown: false };
-        return { ...task, setup: task.setup || name === 'setup', teardown: task.teardown || name === 'teardown' };
-      }
-      case 'dag':
-        return { kind: 'dagFunction', fn, kwargs, line };
-      case 'task_group':
-        return { kind: 'groupFunction', fn, kwargs };
-      case 'asset':
-      case 'asset.multi':
-        this.createAsset(fn, kwargs, name === 'asset.multi', line);
-        return unknown(`asset \`${fn.name}\``);
-      default:
-        return target;
-    }
-  }
-
-  // --------------------------------------------------------------- creation
-
-  private createDag(idValue: Value | undefined, node: PyNode, fallback?: string, line = this.lineOf(node.start)): DagNode {
-    let id: string | null = null;
-    if ((idValue === undefined || idValue.kind === 'none') && fallback !== undefined) id = fallback;
-    else if (idValue?.kind === 'str') id = idValue.value;
-    if (id !== null && !isValidId(id)) {
-      this.dynamic.push({ line, reason: `DAG id ${JSON.stringify(id.slice(0, 80))} is not a valid Airflow id` });
-      id = null;
-    } else if (id === null) {
-      const reason = idValue === undefined ? 'the DAG has no dag_id' : idValue.kind === 'unknown' ? idValue.reason : `dag_id is not a string`;
-      this.dynamic.push({ line, reason: `DAG id cannot be read statically: ${reason}` });
-    }
-    const dag = new DagNode(id, line);
-    this.touched(dag);
-    this.dags.push(dag);
-    return dag;
-  }
-
-  private createDagFromFunction(fn: { readonly fn: FunctionValue; readonly kwargs: Kwargs; readonly line: number }): Value {
-    const dag = this.createDag(fn.kwargs.get('dag_id'), fn.fn.node, fn.fn.name, fn.line);
-    this.withContext({ dag, group: dag.root }, () => this.callFunction(fn.fn, { args: [], kwargs: new Map(), opaque: false }, true));
-    return { kind: 'dag', dag };
-  }
-
-  /** `@asset` (Airflow 3): a one-task DAG named after the asset, its task after the function. */
-  private createAsset(fn: FunctionValue, kwargs: Kwargs, multi: boolean, line: number): void {
-    const name = kwargs.get('name');
-    const idValue = kwargs.get('dag_id') ?? (multi ? undefined : name);
-    const dag = this.createDag(idValue, fn.node, fn.name, line);
-    const task = new TaskNode(isValidId(fn.name) ? fn.name : null, dag, dag.root);
-    dag.add(task);
-    dag.root.children.push(task);
-  }
-
-  private createGroup(idValue: Value | undefined, kwargs: Kwargs, suffixOnCollision: boolean): GroupNode {
-    const parentValue = kwargs.get('parent_group');
-    const dagValue = kwargs.get('dag');
-    const context = this.currentDag();
-    let parent = parentValue?.kind === 'group' ? parentValue.group : null;
-    const dag = parent?.dag ?? (dagValue?.kind === 'dag' ? dagValue.dag : context);
-    parent ??= this.currentGroup(dag);
-    const prefixValue = kwargs.get('prefix_group_id');
-    const prefix = prefixValue === undefined ? true : truthy(prefixValue);
-    if (prefix === null) this.markPartial(dag);
-    let label = idValue?.kind === 'str' ? idValue.value : null;
-    if (label !== null && suffixOnCollision && parent && dag) label = uniqueGroupLabel(label, parent, dag) ?? label;
-    const dynamic = label === null || !isValidId(label);
-    const group = new GroupNode(dynamic ? null : label, dynamic, prefix !== false, parent, dag);
-    if (dynamic) this.markPartial(dag);
-    parent?.children.push(group);
-    const groupId = group.groupId;
-    if (dag && groupId) dag.usedGroupIds.add(groupId);
-    this.touched(dag);
-    return group;
-  }
-
-  private createGroupFromFunction(fn: GroupFunction, call: CallArgs, expandArgs: readonly Value[] | null): Value {
-    const group = this.createGroup(fn.kwargs.get('group_id') ?? str(fn.fn.name), fn.kwargs, true);
-    const result = this.withContext({ dag: group.dag, group }, () => this.callFunction(fn.fn, call));
-    // A mapped task group (`.expand()`) waits for the tasks its arguments come from.
-    if (expandArgs) for (const up of this.xcomUpstreams(expandArgs)) this.link({ kind: 'task', task: up, xcom: false }, { kind: 'group', group });
-    // The group function's return value, when there is one, is what edges attach to.
-    return result.kind === 'none' ? { kind: 'group', group } : result;
-  }
-
-  private placeTask(taskId: Value | undefined, kwargs: Kwargs, unique: boolean): TaskNode {
-    const dagValue = kwargs.get('dag');
-    const groupValue = kwargs.get('task_group');
-    const dag = dagValue ? (dagValue.kind === 'dag' ? dagValue.dag : null) : groupValue?.kind === 'group' ? groupValue.group.dag : this.currentDag();
-    if (dagValue && dagValue.kind !== 'dag') this.markPartial();
-    const group = groupValue?.kind === 'group' ? groupValue.group : this.currentGroup(dag);
-    let id: string | null = null;
-    if (taskId?.kind === 'str') {
-      const label = unique ? uniqueTaskId(taskId.value, dag, group) : taskId.value;
-      const full = label === undefined ? undefined : group ? group.childId(label) : label;
-      if (full !== undefined && isValidId(full)) id = full;
-    }
-    const task = new TaskNode(id, dag, group);
-    if (dag) {
-      dag.add(task);
-      this.touched(dag);
-    }
-    group?.children.push(task);
-    return task;
-  }
-
-  private createOperator(kwargs: Kwargs): Value {
-    const task = this.placeTask(kwargs.get('task_id'), kwargs, false);
-    this.afterCreate(task, kwargs.values());
-    return { kind: 'task', task, xcom: false };
-  }
-
-  private createDecoratedTask(fn: TaskFunction, call: CallArgs): Value {
-    const task = this.placeTask(fn.kwargs.get('task_id') ?? str(fn.fn.name), fn.kwargs, true);
-    task.isSetup = fn.setup;
-    task.isTeardown = fn.teardown;
-    this.afterCreate(task, [...call.args, ...call.kwargs.values()]);
-    // Arguments hidden in a splat may carry XComArgs too.
-    if (call.opaque) this.markPartial(task.dag);
-    return { kind: 'task', task, xcom: true };
-  }
-
-  /**
-   * A mapped task group (`group_fn.expand(...)`): its body runs once, each mapped
-   * parameter standing for the XComArg it maps over (or for a value known only at run time).
-   */
-  private expandGroup(fn: GroupFunction, fixed: Kwargs, call: CallArgs): Value {
-    const kwargs = new Map(fixed);
-    const expanded = [...call.args, ...call.kwargs.values()];
-    for (const [name, value] of call.kwargs) {
-      const upstream = this.xcomUpstreams([value]);
-      kwargs.set(name, upstream.length > 0 ? { kind: 'task', task: upstream[0]!, xcom: true } : unknown(`\`${name}\` is mapped at run time`));
-    }
-    return this.createGroupFromFunction(fn, { args: [], kwargs, opaque: call.args.length > 0 }, expanded);
-  }
-
-  /** Links a new task to the XComArgs it consumes and to an open setup/teardown scope. */
-  private afterCreate(task: TaskNode, inputs: Iterable<Value>): void {
-    for (const up of this.xcomUpstreams(inputs)) {
-      linkTasks(up, task);
-      this.touched(task.dag);
-    }
-    const scope = this.setupTeardown[this.setupTeardown.length - 1];
-    if (scope && !task.isSetup && !task.isTeardown) scope.work.push(task);
-  }
-
-  // -------------------------------------------------------- setup/teardown
-
-  /** Airflow's `with teardown_task:` / `with setup_task:` (SetupTeardownContext). */
-  private withSetupTeardown(managed: TaskNode[], body: () => Flow): Flow {
-    const teardown = managed[0]!.isTeardown;
-    const scope: SetupTeardownScope = {
-      managed,
-      teardown,
-      counterparts: findRelated(managed, teardown ? 'setup' : 'teardown'),
-      work: [],
-    };
-    this.setupTeardown.push(scope);
-    let flow: Flow;
-    try {
-      flow = body();
-    } finally {
-      this.setupTeardown.pop();
-    }
-    const work = scope.work.filter((task) => !task.isSetup && !task.isTeardown);
-    if (work.length === 0) return flow;
-    const roots = work.filter((task) => task.upstream.size === 0);
-    const leaves = work.filter((task) => task.downstream.size === 0);
-    const setups = teardown ? scope.counterparts : managed;
-    const teardowns = teardown ? managed : scope.counterparts;
-    const rootTargets = roots.length > 0 ? roots : [work[0]!];
-    const leafSources = leaves.length > 0 ? leaves : [work[work.length - 1]!];
-    for (const setup of setups) for (const root of rootTargets) linkTasks(setup, root);
-    for (const leaf of leafSources) for (const down of teardowns) linkTasks(leaf, down);
-    return flow;
-  }
-
   // ----------------------------------------------------------- attributes
 
   private attribute(object: Value, name: string, node: PyNode): Value {
     switch (object.kind) {
-      case 'module': {
-        if (object.path === PARSING_CONTEXT) return name === 'dag_id' || name === 'task_id' ? NONE : this.opaque(node);
-        if (AIRFLOW_NAMES.has(name)) return { kind: 'airflow', name: name as AirflowName };
-        // `BashOperator.partial(task_id=...)` starts a mapped operator.
-        if (name === 'partial') return { kind: 'method', self: object, name };
-        // TriggerRule members are str enums whose value is the lower-cased name.
-        if (/(^|\.)TriggerRule$/.test(object.path) && /^[A-Z][A-Z_]*$/.test(name)) return str(name.toLowerCase());
-        return { kind: 'module', path: `${object.path}.${name}` };
-      }
-      case 'airflow':
-        if (object.name === 'task') return name === 'run_if' || name === 'skip_if' ? { kind: 'method', self: object, name } : object;
-        if (object.name === 'asset' && name === 'multi') return { kind: 'airflow', name: 'asset.multi' };
-        break;
-      case 'task':
-        if (name === 'output') return { kind: 'task', task: object.task, xcom: true };
-        if (name === 'task_id') return object.task.id === null ? unknown('task id not static') : str(object.task.id);
-        if (name === 'dag' && object.task.dag) return { kind: 'dag', dag: object.task.dag };
-        if (['set_upstream', 'set_downstream', 'as_setup', 'as_teardown', 'map', 'zip', 'concat', 'update_relative'].includes(name)) {
-          return { kind: 'method', self: object, name };
-        }
-        break;
-      case 'group':
-        if (name === 'group_id') {
-          const id = object.group.groupId;
-          return typeof id === 'string' ? str(id) : unknown('group id not static');
-        }
-        if (name === 'set_upstream' || name === 'set_downstream') return { kind: 'method', self: object, name };
-        break;
-      case 'dag':
-        if (name === 'dag_id') return object.dag.id === null ? unknown('dag id not static') : str(object.dag.id);
-        if (name === 'tasks' || name === 'roots' || name === 'leaves') {
-          const all = object.dag.tasks;
-          const tasks = name === 'tasks' ? all : all.filter((task) => (name === 'roots' ? task.upstream : task.downstream).size === 0);
-          const result = list(tasks.map((task): Value => ({ kind: 'task', task, xcom: false })));
-          result.incomplete = object.dag.partial;
-          return result;
-        }
-        if (name === 'task_group') return { kind: 'group', group: object.dag.root };
-        break;
-      case 'taskFunction':
-      case 'groupFunction':
-      case 'partial':
-        if (['override', 'partial', 'expand', 'expand_kwargs'].includes(name)) return { kind: 'method', self: object, name };
-        if (name === 'function' && object.kind !== 'partial') return object.fn;
-        break;
       case 'str':
       case 'list':
       case 'dict':
@@ -1661,12 +1136,12 @@ export class Interpreter {
       case 'class':
         // `SomeOperator.partial(task_id=...)` starts a mapped operator.
         if (name === 'partial') return { kind: 'method', self: object, name };
+        // Keep where the value comes from: calls into project code matter (see call()).
         if (object.kind === 'unknown' && object.module) return { kind: 'unknown', reason: `\`${this.describe(node)}\` is only known at run time`, module: object.module };
-        break;
+        return this.opaque(node);
       default:
-        break;
+        return this.airflow.attribute(object, name) ?? this.opaque(node);
     }
-    return this.opaque(node);
   }
 
   // --------------------------------------------------------------- methods
@@ -1675,75 +1150,17 @@ export class Interpreter {
     const { args, kwargs } = call;
     switch (self.kind) {
       case 'str':
-        return this.strMethod(self.value, name, call, node);
+        return strMethod(self.value, name, args, kwargs) ?? this.opaque(node);
       case 'list':
-        return this.listMethod(self, name, args, node);
+        return listMethod(self, name, args, this.airflow.uncertain > 0) ?? this.opaque(node);
       case 'dict':
-        return this.dictMethod(self, name, args, node);
-      case 'airflow':
-        // `@task.run_if(...)` / `@task.skip_if(...)` leave the task as it is.
-        return { kind: 'builtin', name: 'identity' };
-      case 'task':
-      case 'group':
-        return this.dependencyMethod(self, name, call);
-      case 'taskFunction':
-      case 'groupFunction':
-        if (name === 'override') return { ...self, kwargs: new Map([...self.kwargs, ...kwargs]) };
-        if (name === 'partial') return { kind: 'partial', of: self, kwargs, args };
-        if (self.kind === 'taskFunction') return this.createDecoratedTask(self, call);
-        return this.expandGroup(self, new Map(), call);
-      case 'partial':
-        return this.partialMethod(self, name, call, node);
-      case 'unknown':
-      case 'class':
-      case 'module':
-        if (name === 'partial' && kwargs.has('task_id')) return { kind: 'partial', of: null, kwargs, args };
-        return this.opaque(node);
+        return dictMethod(self, name, args) ?? this.opaque(node);
       default:
-        return this.opaque(node);
+        return this.airflow.method(self, name, call) ?? this.opaque(node);
     }
   }
 
-  private partialMethod(self: Extract<Value, { kind: 'partial' }>, name: string, call: CallArgs, node: PyNode): Value {
-    const merged = new Map([...self.kwargs, ...call.kwargs]);
-    if (name === 'partial') return { ...self, kwargs: merged };
-    if (name !== 'expand' && name !== 'expand_kwargs') return this.opaque(node);
-    if (self.of?.kind === 'groupFunction') return this.expandGroup(self.of, self.kwargs, call);
-    if (self.of) return this.createDecoratedTask(self.of, { args: [...self.args, ...call.args], kwargs: merged, opaque: call.opaque });
-    const task = this.placeTask(merged.get('task_id'), merged, false);
-    this.afterCreate(task, [...merged.values(), ...call.args]);
-    return { kind: 'task', task, xcom: false };
-  }
 
-  private dependencyMethod(self: Extract<Value, { kind: 'task' | 'group' }>, name: string, call: CallArgs): Value {
-    const { args, kwargs } = call;
-    switch (name) {
-      case 'set_upstream':
-        for (const arg of args) this.link(arg, self);
-        return NONE;
-      case 'set_downstream':
-        for (const arg of args) this.link(self, arg);
-        return NONE;
-      case 'as_setup':
-        if (self.kind === 'task') self.task.isSetup = true;
-        return self;
-      case 'as_teardown': {
-        if (self.kind !== 'task') return self;
-        self.task.isTeardown = true;
-        const setups = kwargs.get('setups');
-        if (setups) {
-          for (const setup of setups.kind === 'list' ? setups.items : [setups]) {
-            if (setup.kind === 'task') setup.task.isSetup = true;
-            this.link(setup, self);
-          }
-        }
-        return self;
-      }
-      default:
-        // XComArg.map/zip/concat stay XComArgs of the same task.
-        return self.kind === 'task' ? { kind: 'task', task: self.task, xcom: true } : unknown(`\`${name}()\``);
-    }
-  }
 
 }
 

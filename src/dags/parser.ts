@@ -53,11 +53,10 @@ export interface PythonParser {
   parse(source: string, deadline: number): ParsedModule | null;
 }
 
-/** Nesting beyond this is not copied: no DAG file needs it, and it bounds every recursion. */
-export const MAX_TREE_DEPTH = 400;
+/** Nesting beyond this is not copied: no DAG file needs it, and it bounds the interpreter's recursion. */
+const MAX_TREE_DEPTH = 400;
 
-// Parsing stops when the interpreter cannot use what lies below a function or
-// class body anyway, so only these bodies are deferred.
+// Bodies that may never run at parse time: copied only when the interpreter enters them.
 const DEFERRED_PARENTS = new Set(['function_definition', 'class_definition']);
 
 let loading: Promise<PythonParser> | undefined;

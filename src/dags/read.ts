@@ -33,7 +33,7 @@ export async function readDagFile(path: string, source: string, options: ReadOpt
 export function readWith(parser: PythonParser, path: string, source: string, options: ReadOptions = {}): DagFileRead {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxMillis = options.maxMillis ?? DEFAULT_MAX_MILLIS;
-  // Cheap bound first: a UTF-8 byte is at least one UTF-16 unit and at most three.
+  // Each UTF-16 unit takes one to three UTF-8 bytes: count bytes only when it can matter.
   if (source.length > maxBytes || (source.length * 3 > maxBytes && Buffer.byteLength(source, 'utf8') > maxBytes)) {
     return skipped(path, `file is larger than ${maxBytes} bytes`);
   }
@@ -55,8 +55,7 @@ export function readWith(parser: PythonParser, path: string, source: string, opt
 
 function extract(module: ParsedModule, path: string, source: string, deadline: number): DagFileRead {
   const lineOf = lineIndex(source);
-  const interpreter = new Interpreter(module, source, lineOf, deadline);
-  interpreter.run();
+  const made = new Interpreter(module, source, lineOf, deadline).run();
 
   const syntaxErrors: SyntaxProblem[] = module.hasError
     ? module.errorNodes(MAX_SYNTAX_ERRORS).map((error) => ({
@@ -68,7 +67,7 @@ function extract(module: ParsedModule, path: string, source: string, deadline: n
 
   // Airflow keeps the last DAG object of a given id in a file.
   const byId = new Map<string, DagDefinition>();
-  for (const dag of interpreter.dags) {
+  for (const dag of made.dags) {
     if (dag.id === null) continue;
     if (module.hasError) dag.partial = true;
     byId.delete(dag.id);
@@ -77,7 +76,7 @@ function extract(module: ParsedModule, path: string, source: string, deadline: n
   return {
     path,
     dags: [...byId.values()].sort((a, b) => (a.dagId < b.dagId ? -1 : a.dagId > b.dagId ? 1 : 0)),
-    dynamic: uniqueDynamic(interpreter.dynamic),
+    dynamic: uniqueDynamic(made.dynamic),
     syntaxErrors,
     imports: importedModules(module.importNodes(), source),
   };

@@ -162,6 +162,20 @@ export function keyOf(value: Value): string | null {
   }
 }
 
+/** The items of an iterable, or null when they are not static. */
+export function iterate(value: Value): Value[] | null {
+  switch (value.kind) {
+    case 'list':
+      return value.incomplete ? null : value.items;
+    case 'dict':
+      return value.incomplete ? null : [...value.entries.values()].map(([key]) => key);
+    case 'str':
+      return [...value.value].map(str);
+    default:
+      return null;
+  }
+}
+
 /** Python's truth value, or null when it cannot be known. */
 export function truthy(value: Value): boolean | null {
   switch (value.kind) {

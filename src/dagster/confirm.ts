@@ -1,5 +1,6 @@
 // Whether a reloaded location shows the pushed change, and if not, the likeliest reason. Pure.
 import type { LocationView, Stamp } from './discover.js';
+import { componentStateKey } from './state.js';
 
 export interface ExpectedChange {
   /** The Airflow instance (its dagster-airlift name). */
@@ -46,23 +47,18 @@ function diagnose(after: LocationView, instance: string, before: Stamp, dagsDiff
       fix: 'Check that the instance name matches AirflowInstance(name=...) in the location, and code-locations.',
     };
   }
-  if (dagsDiffer && sameStamp(before, after.stamp)) {
-    return {
-      message: `Code location "${after.name}" answered the reload, but its server did not re-import the definitions (same server and timestamp as before), so airlift did not fetch Airflow again. A code server started with \`dagster api grpc\` (the Helm chart's default) only serves its cached definitions on reload.`,
-      fix: 'Run the code server with `dagster code-server start`, which re-imports on reload, or restart the code server (its deployment or container) after each push.',
-    };
-  }
-  const state = after.stateKeys.find((key) => key.key === `AirflowInstanceComponent[${instance}]`);
+  if (dagsDiffer && sameServer(before, after.stamp)) return notReimported(after.name);
+  const state = after.stateKeys.find((key) => key.key === componentStateKey(instance));
   if (state?.management === 'LOCAL_FILESYSTEM') {
     return {
-      message: `Code location "${after.name}" reloaded, but AirflowInstanceComponent "${instance}" keeps its Airflow state in the image (defs_state LOCAL_FILESYSTEM): a reload does not fetch Airflow again.`,
-      fix: 'Rebuild and redeploy the location after refreshing the state (`dg utils refresh-defs-state`), or set defs_state to LEGACY_CODE_SERVER_SNAPSHOTS.',
+      message: `Code location "${after.name}" has a new server, but AirflowInstanceComponent "${instance}" keeps its Airflow state in the image (defs_state LOCAL_FILESYSTEM, version ${state.version ?? 'unknown'}), and the state built into it does not show the change.`,
+      fix: 'The workflow that builds the image must run `dg utils refresh-defs-state` (`dg plus deploy refresh-defs-state` on Dagster+) after Airflow has parsed the push, before building: check rebuild-workflow\'s steps.',
     };
   }
   if (state?.management === 'VERSIONED_STATE_STORAGE') {
     return {
-      message: `Code location "${after.name}" reloaded, but AirflowInstanceComponent "${instance}" reads stored Airflow state (version ${state.version ?? 'unknown'}), which does not include the change.`,
-      fix: 'Refresh the component state first (`dg plus deploy refresh-defs-state`), then reload.',
+      message: `Code location "${after.name}" reloaded, but AirflowInstanceComponent "${instance}" serves stored Airflow state (version ${state.version ?? 'unknown'}), which does not include the change.`,
+      fix: 'Re-run the action to refresh the stored state again; if it persists, check the component\'s DAG filter and that the code server reaches the same Airflow.',
     };
   }
   return {
@@ -71,7 +67,22 @@ function diagnose(after: LocationView, instance: string, before: Stamp, dagsDiff
   };
 }
 
-function sameStamp(a: Stamp, b: Stamp): boolean {
-  const equalWhenBoth = (x: string | undefined, y: string | undefined) => x === undefined || y === undefined || x === y;
-  return a.updatedTimestamp === b.updatedTimestamp && equalWhenBoth(a.versionKey, b.versionKey) && equalWhenBoth(a.serverId, b.serverId);
+/**
+ * True when the location still runs the server it ran before. Dagster gives a reloaded entry a new
+ * updatedTimestamp even when the server stayed (workspace/context.py, _load_location), so the server id
+ * decides, then versionKey (Dagster's is the server id for code servers), and the timestamp only
+ * when the schema shows neither. `dagster code-server start` gets a new id from the process it restarts.
+ */
+export function sameServer(before: Stamp, after: Stamp): boolean {
+  if (before.serverId !== undefined && after.serverId !== undefined) return before.serverId === after.serverId;
+  if (before.versionKey !== undefined && after.versionKey !== undefined) return before.versionKey === after.versionKey;
+  return before.updatedTimestamp === after.updatedTimestamp;
+}
+
+/** Why a reload answered success and changed nothing. */
+export function notReimported(location: string): { message: string; fix: string } {
+  return {
+    message: `Code location "${location}" answered the reload, but its server did not re-import the definitions (same server id as before), so airlift did not fetch Airflow again. A code server started with \`dagster api grpc\` (the Helm chart's default) only serves its cached definitions on reload.`,
+    fix: 'Run the code server with `dagster code-server start`, which re-imports on reload, or restart the code server (its deployment or container) after each push.',
+  };
 }

@@ -2,8 +2,7 @@
 // removes or changes, read statically at both revisions.
 import { listDagFiles } from '../changes/dag-files.js';
 import { readPushedChanges, type InstanceChanges, type PushedChanges } from '../changes/index.js';
-import { diffDagFiles, findImporters } from '../dags/diff.js';
-import { readDagFile } from '../dags/read.js';
+import { diffDagFiles, findImportLinks, readDagFile } from '../dags/index.js';
 import type { Config, IgnoreSyntaxSetting } from '../inputs.js';
 import type { Logger } from '../log.js';
 import type { DagChange, DagFileRead, PushRange } from '../model.js';
@@ -145,26 +144,26 @@ async function importerChanges(
   const result: DagChange[] = [];
   const known = new Set(direct.map((change) => change.dagId));
   for (const folder of instance.dagsFolders) {
-    for (const importer of findImporters(moduleNames, reads, folder)) {
-      const read = reads.find((entry) => entry.path === importer);
+    for (const link of findImportLinks(moduleNames, reads, folder)) {
+      const read = reads.find((entry) => entry.path === link.file);
       for (const dag of read?.dags ?? []) {
         if (known.has(dag.dagId)) continue;
         known.add(dag.dagId);
-        const module = moduleNames.find((name) => read!.imports.some((imported) => imported.endsWith(lastPart(name)))) ?? moduleNames[0]!;
+        const shape = { tasks: dag.tasks, edges: dag.edges };
         result.push({
           dagId: dag.dagId,
           instance: instance.name,
           kind: 'unchanged',
-          file: importer,
+          file: link.file,
           line: dag.line,
-          before: { tasks: dag.tasks, edges: dag.edges },
-          after: { tasks: dag.tasks, edges: dag.edges },
+          before: shape,
+          after: shape,
           tasksAdded: [],
           tasksRemoved: [],
           edgesAdded: [],
           edgesRemoved: [],
           partial: dag.partial,
-          via: { module },
+          via: { module: link.module },
         });
       }
     }

@@ -1,16 +1,22 @@
 // Stage 3: Dagster. Discover what each code location mirrors, plan which are
-// stale, reload those (unless planning only), wait, and confirm.
+// stale, and (unless planning only) make each stale one fetch Airflow again the
+// way it keeps its Airflow state (src/dagster/state.ts): reload it, refresh its
+// stored state and reload it, or rebuild its image through a workflow; then wait
+// and confirm it shows the push.
 import pLimit from 'p-limit';
 import { connectDagster, type DagsterClient } from '../dagster/client.js';
-import { confirm } from '../dagster/confirm.js';
-import { discoverLocations, type LocationView } from '../dagster/discover.js';
+import { confirm, notReimported, sameServer } from '../dagster/confirm.js';
+import { discoverLocations, readLocation, type LocationView } from '../dagster/discover.js';
 import { dagsterConnection } from '../dagster/endpoint.js';
-import { reloadLocation } from '../dagster/reload.js';
+import { canRefreshState, refreshState, type KeyRefresh } from '../dagster/refresh.js';
+import { awaitNewServer, reloadLocation, type ReloadResult } from '../dagster/reload.js';
+import { locationState, refreshCommand, type LocationState } from '../dagster/state.js';
+import { runRebuild, type RebuildResult } from '../dispatch.js';
 import { deadlineIn } from '../http.js';
-import type { Config } from '../inputs.js';
+import type { Config, RebuildConfig } from '../inputs.js';
 import type { Logger } from '../log.js';
 import { ActionError } from '../model.js';
-import type { DagsterReport, Failure, LocationReport } from '../outcome.js';
+import type { DagsterReport, Failure, LocationRefresh, LocationReport } from '../outcome.js';
 import { planReloads, type LocationHoldings, type LocationPlan } from '../plan.js';
 import type { AirflowStage } from './airflow.js';
 import type { ChangesStage } from './changes.js';
@@ -76,37 +82,176 @@ export async function syncDagster(
     fullCheck: changes.range.kind === 'full',
     head: changes.range.kind === 'skip' ? undefined : { sha: changes.range.head, time: changes.pushedAt },
   });
-  for (const plan of plans) {
-    log.info(plan.reload ? `${plan.location}: stale (${plan.reasons.length} reasons)${options.planOnly ? ' — would reload' : ''}` : `${plan.location}: in sync`);
-  }
   const byName = new Map(considered.map((location) => [location.name, location]));
+  const client = discovery.client;
+  const statesShown = client.capabilities.members.has('WorkspaceLocationEntry.defsStateInfo');
+  const states = new Map(plans.filter((plan) => plan.reload).map((plan) => [plan.location, locationState(byName.get(plan.location)!, plan.instances, statesShown)]));
+  for (const plan of plans) {
+    const state = states.get(plan.location);
+    log.info(plan.reload ? `${plan.location}: stale (${plan.reasons.length} reasons)${options.planOnly ? ' — would reload' : ''}` : `${plan.location}: in sync`);
+    if (state) log.info(`${plan.location}: Airflow state ${state.case}: ${state.evidence}`);
+  }
+  const imageLocations = plans.filter((plan) => states.get(plan.location)?.case === 'image-state').map((plan) => plan.location);
+  const sync: Sync = {
+    client,
+    config,
+    changes,
+    pollIntervalMs: options.pollIntervalMs,
+    failures,
+    log,
+    ...(config.rebuild && !options.planOnly ? { rebuild: once(() => startRebuild(config.rebuild!, imageLocations, changes, options.pollIntervalMs, failures, log)) } : {}),
+  };
   const limit = pLimit(RELOAD_CONCURRENCY);
   const locations = await Promise.all(
     plans.map((plan) =>
       limit(async (): Promise<LocationReport> => {
         const report: LocationReport = { ...plan, uiUrl: new URL(`locations/${encodeURIComponent(plan.location)}`, uiBase).href };
-        if (!plan.reload || options.planOnly) return report;
-        return { ...report, ...(await reloadAndConfirm(discovery.client, byName.get(plan.location)!, plan, changes, config, options, failures, log)) };
+        const state = states.get(plan.location);
+        if (!state) return report;
+        if (options.planOnly) return { ...report, refresh: { case: state.case, evidence: state.evidence, via: via(state, sync, config) } };
+        return { ...report, ...(await syncLocation(sync, byName.get(plan.location)!, plan, state)) };
       }),
     ),
   );
   return { report: { ...discovery.base, status: 'compared', locations }, failures };
 }
 
-async function reloadAndConfirm(
-  client: DagsterClient,
+interface Sync {
+  readonly client: DagsterClient;
+  readonly config: Config;
+  readonly changes: ChangesStage;
+  readonly pollIntervalMs?: number;
+  readonly failures: Failure[];
+  readonly log: Logger;
+  /** Starts the rebuild workflow once for every location whose state is in the image, and follows it. */
+  readonly rebuild?: () => Promise<RebuildResult>;
+}
+
+type Synced = Pick<LocationReport, 'outcome' | 'message' | 'loadMs' | 'outOfSync' | 'refresh'>;
+
+/** How the action refreshes (or, planning, would refresh) a location's Airflow state; none: it cannot. */
+function via(state: LocationState, sync: Pick<Sync, 'client'>, config: Config): LocationRefresh['via'] {
+  if (state.case === 'image-state') return config.rebuild ? 'rebuild' : 'none';
+  if (state.case === 'versioned-state') return canRefreshState(sync.client) ? 'refresh-state' : 'none';
+  return 'reload';
+}
+
+/** Makes the location fetch Airflow again the way its state is kept, then confirms it shows the push. */
+async function syncLocation(sync: Sync, before: LocationView, plan: LocationPlan, state: LocationState): Promise<Synced> {
+  const base = { case: state.case, evidence: state.evidence, via: via(state, sync, sync.config) };
+  const kind = sync.client.kind;
+  const reloadOptions = { timeoutMs: sync.config.reloadTimeoutMs, pollIntervalMs: sync.pollIntervalMs };
+  if (state.case === 'image-state') {
+    if (!sync.rebuild) {
+      return refuse(sync, base, state, {
+        message: `Code location "${plan.location}" keeps its Airflow state in the image: ${state.evidence} A reload cannot show the push.`,
+        fix: `Set rebuild-workflow (and rebuild-token) to a workflow that runs ${refreshCommand(kind)} and rebuilds and deploys the Dagster project: airlift-sync then starts it and confirms the change. Or set the component's defs_state to VERSIONED_STATE_STORAGE (refreshed in place) or LEGACY_CODE_SERVER_SNAPSHOTS (fetched on every reload).`,
+        input: 'rebuild-workflow',
+      });
+    }
+    return rebuildLocation(sync, before, plan, state, base, sync.rebuild);
+  }
+  if (state.case === 'versioned-state') {
+    if (base.via === 'none') {
+      return refuse(sync, base, state, {
+        message: `Code location "${plan.location}" serves its Airflow state from Dagster's state storage: ${state.evidence} This Dagster has no refreshComponentState mutation, so airlift-sync cannot refresh it, and a reload alone loads the same stored state.`,
+        fix: `Refresh the stored state with ${refreshCommand(kind)} after Airflow has parsed the push, then re-run this job; on a Dagster release with refreshComponentState, airlift-sync does it itself.`,
+      });
+    }
+    return refreshLocation(sync, before, plan, state, base);
+  }
+  sync.log.info(`Reloading ${plan.location}…`);
+  const result = await reloadLocation(sync.client, plan.location, before, reloadOptions);
+  // Self-hosted, the reload answers for the server it reloaded; on Dagster+ reload waits for a newer one.
+  return { ...settle(sync, before, plan, result, kind === 'self-hosted'), refresh: { ...base, ...stateKeys(state, [], result.after) } };
+}
+
+/** VERSIONED_STATE_STORAGE: store fresh Airflow state, then reload unless the refresh already did. */
+async function refreshLocation(sync: Sync, before: LocationView, plan: LocationPlan, state: LocationState, base: LocationRefresh): Promise<Synced> {
+  const started = Date.now();
+  const name = plan.location;
+  sync.log.info(`Refreshing the Airflow state of ${name} (${state.keys.map((key) => key.key).join(', ')})…`);
+  const refreshed = await refreshState(sync.client, name, state.keys.map((key) => key.key), { timeoutMs: sync.config.stateRefreshTimeoutMs, pollIntervalMs: sync.pollIntervalMs });
+  if (!refreshed.ok) {
+    sync.failures.push({ stage: 'dagster', message: refreshed.message, fix: refreshed.fix, ...(refreshed.input ? { input: refreshed.input } : {}) });
+    return { outcome: refreshed.outcome, message: refreshed.message, loadMs: Date.now() - started, refresh: { ...base, ...stateKeys(state, refreshed.keys) } };
+  }
+  sync.log.info(`${name}: stored state ${refreshed.keys.map((key) => `${key.key} ${key.before ?? 'none'} → ${key.after}`).join(', ')}`);
+  // Dagster's resolver reloads the location when it answers Success, and a second reload would redeploy
+  // again on Dagster+. Reading the location is only a shortcut: if it fails, the reload decides.
+  const current = await readLocation(sync.client, name).catch(() => undefined);
+  const servesRefreshed =
+    current?.loadStatus === 'LOADED' &&
+    current.loadError === undefined &&
+    refreshed.keys.every((key) => current.stateKeys.find((loaded) => loaded.key === key.key)?.version === key.after);
+  let result: ReloadResult;
+  if (current && servesRefreshed) {
+    result = { name, outcome: 'loaded', loadMs: 0, after: current };
+  } else {
+    sync.log.info(`Reloading ${name}…`);
+    result = await reloadLocation(sync.client, name, before, { timeoutMs: sync.config.reloadTimeoutMs, pollIntervalMs: sync.pollIntervalMs });
+  }
+  const settled = settle(sync, before, plan, result, sync.client.kind === 'self-hosted');
+  return { ...settled, loadMs: Date.now() - started, refresh: { ...base, ...stateKeys(state, refreshed.keys, result.after) } };
+}
+
+/** LOCAL_FILESYSTEM: the rebuild workflow bakes fresh state into a new image and deploys it; wait for it. */
+async function rebuildLocation(
+  sync: Sync,
   before: LocationView,
   plan: LocationPlan,
+  state: LocationState,
+  base: LocationRefresh,
+  rebuild: () => Promise<RebuildResult>,
+): Promise<Synced> {
+  const started = Date.now();
+  const rebuilt = await rebuild();
+  const workflowRun = rebuilt.run ? { id: rebuilt.run.id, url: rebuilt.run.url, conclusion: rebuilt.run.conclusion } : undefined;
+  const refresh = { ...base, ...(workflowRun ? { workflowRun } : {}) };
+  if (!rebuilt.ok) {
+    // startRebuild recorded the failure once for every location waiting on the run.
+    return { outcome: rebuilt.input === 'rebuild-timeout' ? 'timed-out' : 'error', message: rebuilt.message, loadMs: Date.now() - started, refresh: { ...refresh, ...stateKeys(state, []) } };
+  }
+  sync.log.info(`Waiting for ${plan.location} to serve the rebuilt image…`);
+  const waited = await awaitNewServer(sync.client, plan.location, before, { timeoutMs: sync.config.reloadTimeoutMs, pollIntervalMs: sync.pollIntervalMs });
+  const result: ReloadResult =
+    waited.outcome === 'timed-out'
+      ? {
+          ...waited,
+          message: `The rebuild workflow run ${rebuilt.run.url} succeeded, but ${lowerFirst(waited.message ?? `code location "${plan.location}" did not change.`)}`,
+          fix: 'Check that the workflow deploys this code location (its name and deployment), or raise reload-timeout if the new image takes longer to roll out.',
+        }
+      : waited;
+  return { ...settle(sync, before, plan, result, false), loadMs: Date.now() - started, refresh: { ...refresh, ...stateKeys(state, [], result.after) } };
+}
+
+/** The action cannot refresh the location: say why, and do not reload in vain. */
+function refuse(sync: Sync, base: LocationRefresh, state: LocationState, failure: { message: string; fix: string; input?: string }): Synced {
+  sync.failures.push({ stage: 'dagster', ...failure });
+  return { outcome: 'not-supported', message: failure.message, refresh: { ...base, ...stateKeys(state, []) } };
+}
+
+async function startRebuild(
+  rebuild: RebuildConfig,
+  locations: readonly string[],
   changes: ChangesStage,
-  config: Config,
-  options: { readonly pollIntervalMs?: number },
+  pollIntervalMs: number | undefined,
   failures: Failure[],
   log: Logger,
-): Promise<Pick<LocationReport, 'outcome' | 'message' | 'loadMs' | 'outOfSync'>> {
-  log.info(`Reloading ${plan.location}…`);
-  const result = await reloadLocation(client, plan.location, before, { timeoutMs: config.reloadTimeoutMs, pollIntervalMs: options.pollIntervalMs });
+): Promise<RebuildResult> {
+  const workflow = `${rebuild.owner}/${rebuild.repo}/.github/workflows/${rebuild.workflow}`;
+  log.info(`Starting ${workflow} (${rebuild.trigger.kind}) to rebuild ${locations.join(', ')} with fresh Airflow state…`);
+  const head = changes.range.kind === 'skip' ? undefined : changes.range.head;
+  const result = await runRebuild(rebuild, { pollIntervalMs, payload: { locations, ...(head ? { head } : {}) }, log: (line) => log.debug(line) });
+  if (result.run) log.info(`Rebuild workflow run ${result.run.url}: ${result.run.conclusion ?? result.run.status}`);
+  if (!result.ok) failures.push({ stage: 'dagster', message: result.message, fix: result.fix, input: result.input });
+  return result;
+}
+
+/** The reload's outcome, and whether the location shows the push; failures are recorded. */
+function settle(sync: Sync, before: LocationView, plan: LocationPlan, result: ReloadResult, newServerExpected: boolean): Pick<LocationReport, 'outcome' | 'message' | 'loadMs' | 'outOfSync'> {
   if (result.outcome !== 'loaded' || !result.after) {
-    failures.push({
+    sync.failures.push({
       stage: 'dagster',
       message: result.message ?? `Code location "${plan.location}" did not reload (${result.outcome}).`,
       fix: result.fix ?? 'Check the code location in the Dagster UI.',
@@ -117,7 +262,7 @@ async function reloadAndConfirm(
   const outOfSync: string[] = [];
   let message: string | undefined;
   for (const expected of plan.expect) {
-    const modified = changes.instances
+    const modified = sync.changes.instances
       .flatMap((entry) => entry.changes)
       .filter((change) => change.instance === expected.instance && change.kind === 'modified' && change.after)
       .map((change) => ({ dagId: change.dagId, tasks: change.after!.tasks }));
@@ -134,7 +279,7 @@ async function reloadAndConfirm(
     if (confirmation.inSync) continue;
     outOfSync.push(...confirmation.missing, ...confirmation.stale, ...confirmation.staleTasks.map((dag) => dag.dagId));
     message = confirmation.message;
-    failures.push({
+    sync.failures.push({
       stage: 'dagster',
       message: `Code location "${plan.location}" reloaded but still does not show the push: ${[
         ...confirmation.missing.map((dagId) => `${dagId} missing`),
@@ -144,8 +289,43 @@ async function reloadAndConfirm(
       fix: confirmation.fix ?? 'Check that the location mirrors this Airflow instance and that its DAG filter includes these DAGs.',
     });
   }
-  log.info(`${plan.location}: ${outOfSync.length ? 'reloaded, but out of sync' : 'reloaded and confirmed'} in ${Math.round(result.loadMs / 100) / 10} s.`);
+  // A server that answered the reload without re-importing shows the same definitions, even where the
+  // DAG ids alone cannot tell (a modified DAG without mapped tasks): never call that a success.
+  if (!outOfSync.length && newServerExpected && sameServer(before.stamp, result.after.stamp)) {
+    const reused = notReimported(plan.location);
+    outOfSync.push(...plan.expect.flatMap((expected) => [...expected.present, ...expected.absent]));
+    message = reused.message;
+    sync.failures.push({ stage: 'dagster', ...reused });
+  }
+  sync.log.info(`${plan.location}: ${outOfSync.length || message ? 'reloaded, but out of sync' : 'reloaded and confirmed'} in ${Math.round(result.loadMs / 100) / 10} s.`);
   return { outcome: 'loaded', loadMs: result.loadMs, ...(outOfSync.length ? { outOfSync: [...new Set(outOfSync)].sort() } : {}), ...(message ? { message } : {}) };
+}
+
+/** The report's state keys: loaded before, refreshed in storage, loaded after. */
+function stateKeys(state: LocationState, refreshed: readonly KeyRefresh[], after?: LocationView): Pick<LocationRefresh, 'stateKeys'> {
+  if (!state.keys.length) return {};
+  return {
+    stateKeys: state.keys.map((key) => {
+      const stored = refreshed.find((candidate) => candidate.key === key.key)?.after;
+      const loaded = after?.stateKeys.find((candidate) => candidate.key === key.key)?.version;
+      return {
+        key: key.key,
+        ...(key.management ? { management: key.management } : {}),
+        ...(key.version ? { versionBefore: key.version } : {}),
+        ...(stored ? { versionRefreshed: stored } : {}),
+        ...(loaded ? { versionAfter: loaded } : {}),
+      };
+    }),
+  };
+}
+
+function once<T>(work: () => Promise<T>): () => Promise<T> {
+  let started: Promise<T> | undefined;
+  return () => (started ??= work());
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 export function holdings(location: LocationView): LocationHoldings {

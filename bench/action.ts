@@ -1,0 +1,134 @@
+// Runs the bundled dist/index.js as the GitHub runner does (the same INPUT_*
+// and GITHUB_* environment as __tests__/support/run-action.ts), and records
+// what the benchmark needs on top: when each log line arrived, the time to the
+// first line (cold start), and the child's peak memory from /usr/bin/time.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BUNDLE, parseOutputFile } from '../__tests__/support/run-action.js';
+import type { RunReport } from '../src/outcome.js';
+
+export const TIME_BIN = '/usr/bin/time';
+
+export interface TimedLine {
+  /** ms since the child was spawned. */
+  readonly at: number;
+  readonly text: string;
+}
+
+export interface BenchActionRun {
+  readonly exitCode: number;
+  readonly lines: readonly TimedLine[];
+  readonly stderr: string;
+  readonly outputs: Record<string, string>;
+  readonly report?: RunReport;
+  /** Spawn to exit. */
+  readonly wallMs: number;
+  /** Spawn to the first stdout line. */
+  readonly firstLineMs: number;
+  /** Peak resident set of the node process, bytes; undefined without /usr/bin/time. */
+  readonly maxRssBytes?: number;
+}
+
+export interface BenchActionOptions {
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly payload: unknown;
+  readonly workspace: string;
+  readonly sha: string;
+  readonly env?: Readonly<Record<string, string>>;
+  /** Called for every stdout line as it arrives (e.g. to let Airflow parse when the action starts waiting). */
+  readonly onLine?: (line: TimedLine) => void;
+}
+
+export async function runBundle(options: BenchActionOptions): Promise<BenchActionRun> {
+  const runner = mkdtempSync(path.join(os.tmpdir(), 'airlift-bench-runner-'));
+  try {
+    const files = { event: path.join(runner, 'event.json'), output: path.join(runner, 'output'), summary: path.join(runner, 'summary.md'), rss: path.join(runner, 'rss') };
+    writeFileSync(files.event, JSON.stringify(options.payload));
+    writeFileSync(files.output, '');
+    writeFileSync(files.summary, '');
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? runner,
+      GITHUB_ACTIONS: 'true',
+      GITHUB_EVENT_NAME: 'push',
+      GITHUB_EVENT_PATH: files.event,
+      GITHUB_OUTPUT: files.output,
+      GITHUB_STEP_SUMMARY: files.summary,
+      GITHUB_WORKSPACE: options.workspace,
+      GITHUB_REPOSITORY: 'acme/airflow-dags',
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_API_URL: 'http://127.0.0.1:9',
+      GITHUB_SHA: options.sha,
+      GITHUB_RUN_ID: '42',
+      GITHUB_ACTION: 'airlift-sync',
+      RUNNER_TEMP: runner,
+      ...options.env,
+    };
+    for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+
+    const measured = withPeakMemory(process.execPath, [BUNDLE], files.rss);
+    const started = performance.now();
+    const child = spawn(measured.command, measured.args, { env, cwd: options.workspace });
+    const lines: TimedLine[] = [];
+    let partial = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      const at = performance.now() - started;
+      const parts = (partial + chunk.toString()).split('\n');
+      partial = parts.pop()!;
+      for (const text of parts) {
+        const line = { at, text };
+        lines.push(line);
+        options.onLine?.(line);
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    const wallMs = performance.now() - started;
+    if (partial) lines.push({ at: wallMs, text: partial });
+
+    const outputs = parseOutputFile(readFileSync(files.output, 'utf8'));
+    const reportPath = outputs['report-path'];
+    return {
+      exitCode,
+      lines,
+      stderr,
+      outputs,
+      report: reportPath && existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as RunReport) : undefined,
+      wallMs,
+      firstLineMs: lines[0]?.at ?? wallMs,
+      maxRssBytes: readPeakMemory(files.rss),
+    };
+  } finally {
+    rmSync(runner, { recursive: true, force: true });
+  }
+}
+
+/** `node -e 0` under the same wrapper: the floor a cold start is compared with. */
+export async function runNodeNoop(): Promise<{ wallMs: number; maxRssBytes?: number }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'airlift-bench-noop-'));
+  try {
+    const rss = path.join(dir, 'rss');
+    const measured = withPeakMemory(process.execPath, ['-e', '0'], rss);
+    const started = performance.now();
+    const child = spawn(measured.command, measured.args, { stdio: 'ignore', env: { PATH: process.env.PATH ?? '' } });
+    await new Promise<void>((resolve) => child.on('close', () => resolve()));
+    return { wallMs: performance.now() - started, maxRssBytes: readPeakMemory(rss) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** GNU time's %M is the peak resident set size in KiB. */
+function withPeakMemory(command: string, args: readonly string[], output: string): { command: string; args: string[] } {
+  if (!existsSync(TIME_BIN)) return { command, args: [...args] };
+  return { command: TIME_BIN, args: ['-f', '%M', '-o', output, command, ...args] };
+}
+
+function readPeakMemory(file: string): number | undefined {
+  if (!existsSync(file)) return undefined;
+  const kib = Number.parseInt(readFileSync(file, 'utf8').trim().split('\n').pop() ?? '', 10);
+  return Number.isFinite(kib) ? kib * 1024 : undefined;
+}
