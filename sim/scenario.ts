@@ -3,7 +3,16 @@
 // location mirrors that Airflow. Used by the demo and the end-to-end tests.
 import { createRepo, pushPayload, type GitRepo } from './git-repo.js';
 import { startAirflowSimulator, type AirflowSimulator, type ApiVersion, type DagRecord, type PublishOptions } from './airflow.js';
-import { airliftLocation, startDagsterSimulator, type DagsterSimulator, type ReloadBehaviour } from './dagster.js';
+import {
+  airliftLocation,
+  startDagsterSimulator,
+  type DagsterSimulator,
+  type DefsStateManagement,
+  type ReloadBehaviour,
+  type StateRefreshBehaviour,
+} from './dagster.js';
+import type { SchemaVariant } from './dagster-schema.js';
+import { startGitHubSimulator, type GitHubSimulator, type SimWorkflow } from './github.js';
 import { BASE_DAGS, BASE_FILES, HEAD_DAGS, HEAD_FILES, type DemoDag } from './demo-dags.js';
 
 export const INSTANCE = 'prod';
@@ -21,7 +30,23 @@ export interface ScenarioOptions {
   readonly reloadMs?: number;
   readonly reload?: ReloadBehaviour;
   readonly latencyMs?: number;
+  /** The airlift location as an AirflowInstanceComponent with this defs_state (default: build_defs_from_airflow_instance). */
+  readonly defsState?: DefsStateManagement;
+  /** Serve refreshComponentState (a newer Dagster), answering this way. */
+  readonly stateRefresh?: StateRefreshBehaviour;
+  /** An older or Dagster+ schema: roots renamed, fields removed. */
+  readonly schema?: Pick<SchemaVariant, 'cloudRoots' | 'omitFields'>;
+  /**
+   * A GitHub API with the workflow REBUILD_WORKFLOW that rebuilds the Dagster project: each run
+   * redeploys the airlift location (unless `redeploys: false`) before it completes. Sets the
+   * rebuild inputs, and GITHUB_API_URL in `env`.
+   */
+  readonly rebuild?: Pick<SimWorkflow, 'durationMs' | 'conclusion'> & { readonly redeploys?: boolean };
 }
+
+/** The rebuild workflow's repository and file, in the scenario's GitHub API. */
+export const REBUILD_WORKFLOW = 'acme/dagster-project/.github/workflows/deploy.yml';
+export const GITHUB_TOKEN = 'ghp_demo-rebuild-token-0123456789';
 
 export interface Scenario {
   readonly repo: GitRepo;
@@ -29,8 +54,12 @@ export interface Scenario {
   readonly head: string;
   readonly airflow: AirflowSimulator;
   readonly dagster: DagsterSimulator;
+  /** Set with the `rebuild` option. */
+  readonly github?: GitHubSimulator;
   /** The action's inputs for this world. */
   readonly inputs: Record<string, string>;
+  /** Environment variables the action needs in this world (GITHUB_API_URL with `rebuild`). */
+  readonly env: Record<string, string>;
   /** The push event payload for base..head. */
   readonly payload: Record<string, unknown>;
   /** Lets the simulated Airflow start parsing the pushed revision. */
@@ -67,13 +96,19 @@ export async function startScenario(options: ScenarioOptions = {}): Promise<Scen
         ...(apiVersion === 'v2' ? { bundleVersion: dag.bundleVersion } : {}),
       }));
   const dagster = await startDagsterSimulator({
+    ...options.schema,
+    ...(options.stateRefresh ? { refreshComponentState: true } : {}),
     deployment: options.dagster ?? 'dagster-plus',
     auth: (options.dagster ?? 'dagster-plus') === 'dagster-plus' ? { kind: 'dagster-plus', token: DAGSTER_TOKEN } : { kind: 'none' },
     basePath: '/prod',
     reloadMs: options.reloadMs ?? 300,
     latencyMs: options.latencyMs,
     locations: [
-      airliftLocation(LOCATION, { instance: INSTANCE, dags: liveDags() }, { reload: options.reload }),
+      airliftLocation(
+        LOCATION,
+        { instance: INSTANCE, dags: liveDags(), ...(options.defsState ? { style: 'component', defsState: options.defsState } : {}) },
+        { reload: options.reload, ...(options.stateRefresh ? { stateRefresh: options.stateRefresh } : {}) },
+      ),
       airliftLocation(OTHER_LOCATION, { instance: 'marketing', dags: [{ dagId: 'campaign_sync' }] }),
       { name: 'analytics', assets: [['warehouse', 'orders']] },
     ],
@@ -99,6 +134,22 @@ export async function startScenario(options: ScenarioOptions = {}): Promise<Scen
     delete inputs['dagster-cloud-api-token'];
     inputs['dagster-url'] = dagster.baseUrl;
   }
+  const env: Record<string, string> = {};
+  let github: GitHubSimulator | undefined;
+  if (options.rebuild) {
+    const { redeploys = true, ...workflow } = options.rebuild;
+    const [owner = '', name = ''] = REBUILD_WORKFLOW.split('/');
+    github = await startGitHubSimulator({
+      repoDir: repo.dir,
+      owner,
+      repo: name,
+      token: GITHUB_TOKEN,
+      workflows: { 'deploy.yml': { durationMs: 200, ...workflow, ...(redeploys ? { onComplete: () => dagster.redeploy(LOCATION) } : {}) } },
+    });
+    inputs['rebuild-workflow'] = `${REBUILD_WORKFLOW}@main`;
+    inputs['rebuild-token'] = GITHUB_TOKEN;
+    env.GITHUB_API_URL = github.url;
+  }
 
   return {
     repo,
@@ -106,7 +157,9 @@ export async function startScenario(options: ScenarioOptions = {}): Promise<Scen
     head,
     airflow,
     dagster,
+    ...(github ? { github } : {}),
     inputs,
+    env,
     payload: pushPayload(repo, base, head, { repository: { ...repositoryOf(), pushed_at: Math.floor(Date.now() / 1000) - 1 } }),
     publishHead(publishOptions = { delayMs: options.parseDelayMs ?? 1000 }) {
       airflow.publish(
@@ -119,7 +172,7 @@ export async function startScenario(options: ScenarioOptions = {}): Promise<Scen
       );
     },
     async close() {
-      await Promise.all([airflow.close(), dagster.close()]);
+      await Promise.all([airflow.close(), dagster.close(), github?.close()]);
       repo.remove();
     },
   };

@@ -5,14 +5,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
+import type { AirflowAuth } from './airflow/auth.js';
 import { isLoopback } from './http.js';
 import { ActionError } from './model.js';
-
-export type AirflowAuth =
-  | { readonly kind: 'none' }
-  /** Airflow 2 basic auth, or Airflow 3's JWT from POST /auth/token. */
-  | { readonly kind: 'password'; readonly username: string; readonly password: string }
-  | { readonly kind: 'bearer'; readonly token: string };
 
 export type ApiVersionSetting = 'auto' | 'v1' | 'v2';
 export type IgnoreSyntaxSetting = 'auto' | 'regexp' | 'glob';

@@ -12,6 +12,7 @@ import { readChanges, type ChangesStage, type NamedInstance } from './stages/cha
 import { compareAirflow, connectAirflows, type AirflowStage, type ConnectedAirflow } from './stages/airflow.js';
 import { discoverDagster, holdings, syncDagster, type DagsterDiscovery } from './stages/dagster.js';
 import { mirroredInstances } from './plan.js';
+import { pushRangeFromEvent } from './changes/range.js';
 
 export interface RunContext {
   readonly eventName: string;
@@ -25,6 +26,20 @@ export interface RunContext {
 }
 
 export async function run(config: Config, context: RunContext, log: Logger): Promise<RunReport> {
+  // The event decides everything else: an unsupported one fails, and a push with nothing to
+  // compare (a deleted branch, a tag) ends here, before any request is sent.
+  let eventRange;
+  try {
+    eventRange = pushRangeFromEvent(context.eventName, context.payload, { includeTags: config.includeTags, headSha: context.sha });
+  } catch (error) {
+    if (error instanceof ActionError) return inputFailureReport(context, error);
+    throw error;
+  }
+  if (eventRange.kind === 'skip') {
+    log.info(`Nothing to do: ${eventRange.reason}.`);
+    return { ...emptyReport(context, eventRange, config.dryRun), result: 'in-sync' };
+  }
+
   const failures: Failure[] = [];
   const record = (stage: Stage, error: unknown) => failures.push(toFailure(stage, error));
   const timings = { changesMs: 0, airflowMs: 0, dagsterMs: 0 };
@@ -53,7 +68,7 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
     const instances = nameInstances(config, airflows, discovery);
     changes = await timed('changesMs', () => log.group('Read the pushed DAG changes', () => readChanges(config, context, instances, log)));
   } catch (error) {
-    record(error instanceof ActionError && error.input === 'event' ? 'inputs' : 'changes', error);
+    record('changes', error);
   }
 
   const pullRequest = context.eventName.startsWith('pull_request');
@@ -167,16 +182,21 @@ export function toFailure(stage: Stage, error: unknown): Failure {
 
 /** The report when the inputs themselves are wrong: nothing was read or sent. */
 export function inputFailureReport(context: RunContext, error: ActionError): RunReport {
+  const range: PushRange = { kind: 'skip', event: context.eventName, reason: 'the inputs are not valid' };
+  return { ...emptyReport(context, range, false), result: 'failed', failures: [toFailure('inputs', error)] };
+}
+
+function emptyReport(context: RunContext, range: PushRange, dryRun: boolean): RunReport {
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
-    result: 'failed',
+    result: 'in-sync',
     event: context.eventName,
     ...(context.repository ? { repository: context.repository } : {}),
-    range: { kind: 'skip', event: context.eventName, reason: 'the inputs are not valid' },
-    dryRun: false,
+    range,
+    dryRun,
     changes: emptyChanges(),
     airflow: [],
-    failures: [toFailure('inputs', error)],
+    failures: [],
     timings: { totalMs: Date.now() - context.startedAt, changesMs: 0, airflowMs: 0, dagsterMs: 0 },
   };
 }

@@ -135,4 +135,18 @@ describe('discovery of what dagster-airlift builds', () => {
     ]);
     expect(sim.operations.every((op) => op.status === 200)).toBe(true);
   });
+
+  it('still reads where each location keeps its state on a Dagster+ schema that has defsStateInfo but no versionKey', async () => {
+    sim = await startIn('dagster-plus', {
+      cloudRoots: true,
+      omitFields: ['Query.workspaceLocationEntryOrError', 'WorkspaceLocationEntry.versionKey'],
+      locations: [airliftLocation('airlift', { instance: 'prod', style: 'component', defsState: 'VERSIONED_STATE_STORAGE', dags: [{ dagId: 'a' }] })],
+    });
+    const { client } = await connect(sim, 'dagster-plus');
+
+    const [location] = await discoverLocations(client);
+
+    expect(location!.stateKeys).toEqual([{ key: 'AirflowInstanceComponent[prod]', version: sim.location('airlift').stateVersions.prod, management: 'VERSIONED_STATE_STORAGE' }]);
+    expect(sim.operations.map((op) => op.operationName)).toEqual(['AirliftSyncCapabilities', 'AirliftSyncWorkspaceLegacy', 'AirliftSyncWorkspaceDefsState']);
+  });
 });

@@ -153,6 +153,17 @@ describe('end to end', () => {
     expectValidReport(run);
   });
 
+  it('does nothing, and sends nothing, for a deleted branch', async () => {
+    const s = await world();
+    const run = await act(s, {}, { payload: { ...s.payload, after: '0'.repeat(40), deleted: true } });
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.outputs.result).toBe('in-sync');
+    expect(run.summary).toContain('nothing to do');
+    expect(s.airflow.requests).toHaveLength(0);
+    expect(s.dagster.operations).toHaveLength(0);
+    expectValidReport(run);
+  });
+
   it('names an unknown code location', async () => {
     const s = await world();
     s.publishHead({ delayMs: 0 });

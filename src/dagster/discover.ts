@@ -4,8 +4,8 @@ import { ActionError } from '../model.js';
 import type { Deadline } from '../http.js';
 import { airflowMirror, type DagView } from './airlift.js';
 import type { DagsterClient } from './client.js';
-import { LOCATION, WORKSPACE, WORKSPACE_LEGACY } from './operations.js';
-import { locationData, workspaceData, type LocationEntry } from './wire.js';
+import { LOCATION, WORKSPACE, WORKSPACE_DEFS_STATE, WORKSPACE_LEGACY } from './operations.js';
+import { defsStateData, locationData, workspaceData, type LocationEntry } from './wire.js';
 
 export type { DagSnapshot, DagView } from './airlift.js';
 
@@ -41,7 +41,21 @@ export async function discoverLocations(client: DagsterClient, deadline?: Deadli
   const data = await client.send(operation, workspaceData, undefined, { deadline });
   const workspace = data.workspaceOrError;
   if (workspace.__typename === 'PythonError') throw workspaceError(workspace.message);
-  return workspace.locationEntries.map(toLocationView).sort((a, b) => a.name.localeCompare(b.name));
+  const states = operation === WORKSPACE_LEGACY && client.supports(WORKSPACE_DEFS_STATE) ? await readStates(client, deadline) : undefined;
+  return workspace.locationEntries
+    .map((entry) => toLocationView(states ? { ...entry, defsStateInfo: states.get(entry.name) ?? null } : entry))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** True when the views show where each location keeps its state (defsStateInfo), whichever document read them. */
+export function showsDefsState(client: DagsterClient): boolean {
+  return client.supports(WORKSPACE) || client.supports(WORKSPACE_DEFS_STATE);
+}
+
+async function readStates(client: DagsterClient, deadline: Deadline | undefined): Promise<Map<string, LocationEntry['defsStateInfo']>> {
+  const workspace = (await client.send(WORKSPACE_DEFS_STATE, defsStateData, undefined, { deadline })).workspaceOrError;
+  if (workspace.__typename === 'PythonError') throw workspaceError(workspace.message);
+  return new Map(workspace.locationEntries.map((entry) => [entry.name, entry.defsStateInfo]));
 }
 
 /** One location's view, or undefined when the workspace has no location of that name. */

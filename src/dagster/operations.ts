@@ -146,6 +146,24 @@ export const WORKSPACE_LEGACY: Operation = {
   `,
 };
 
+/**
+ * Where each location keeps its state, for servers read through WORKSPACE_LEGACY that still have
+ * defsStateInfo (a Dagster+ schema without versionKey): the legacy document leaves it out.
+ */
+export const WORKSPACE_DEFS_STATE: Operation = {
+  name: 'AirliftSyncWorkspaceDefsState',
+  requires: ['Query.workspaceOrError', 'WorkspaceLocationEntry.name', 'WorkspaceLocationEntry.defsStateInfo'],
+  document: /* GraphQL */ `
+    query AirliftSyncWorkspaceDefsState {
+      workspaceOrError {
+        __typename
+        ... on Workspace { locationEntries { name defsStateInfo { keyStateInfo { name info { version managementType } } } } }
+        ... on PythonError { message }
+      }
+    }
+  `,
+};
+
 /** One location with everything WORKSPACE reads; servers without it are read through WORKSPACE(_LEGACY). */
 export const LOCATION: Operation = {
   name: 'AirliftSyncLocation',
@@ -230,7 +248,7 @@ export const REFRESH_COMPONENT_STATE: Operation = {
 };
 
 /** Every document whose types are in Dagster's schema file. */
-export const OPERATIONS: readonly Operation[] = [CAPABILITIES, WORKSPACE, WORKSPACE_LEGACY, LOCATION, LOCATION_STATUSES, RELOAD, LATEST_DEFS_STATE];
+export const OPERATIONS: readonly Operation[] = [CAPABILITIES, WORKSPACE, WORKSPACE_LEGACY, WORKSPACE_DEFS_STATE, LOCATION, LOCATION_STATUSES, RELOAD, LATEST_DEFS_STATE];
 
 /** Documents for fields newer than the schema file (see REFRESH_COMPONENT_STATE). */
 export const NEWER_OPERATIONS: readonly Operation[] = [REFRESH_COMPONENT_STATE];

@@ -48,22 +48,23 @@ export type Repository = z.infer<typeof repository>;
 
 const loadStatus = z.enum(['LOADING', 'LOADED']);
 
+const defsStateInfo = z
+  .object({
+    keyStateInfo: z.array(
+      z.object({
+        name: z.string(),
+        info: z.object({ version: z.string(), managementType: z.string() }).nullable(),
+      }),
+    ),
+  })
+  .nullable();
+
 export const locationEntry = z.object({
   name: z.string(),
   loadStatus,
   updatedTimestamp: z.number(),
   versionKey: z.string().optional(),
-  defsStateInfo: z
-    .object({
-      keyStateInfo: z.array(
-        z.object({
-          name: z.string(),
-          info: z.object({ version: z.string(), managementType: z.string() }).nullable(),
-        }),
-      ),
-    })
-    .nullable()
-    .optional(),
+  defsStateInfo: defsStateInfo.optional(),
   locationOrLoadError: z
     .discriminatedUnion('__typename', [
       z.object({
@@ -81,6 +82,13 @@ export type LocationEntry = z.infer<typeof locationEntry>;
 export const workspaceData = z.object({
   workspaceOrError: z.discriminatedUnion('__typename', [
     z.object({ __typename: z.literal('Workspace'), locationEntries: z.array(locationEntry) }),
+    pythonError,
+  ]),
+});
+
+export const defsStateData = z.object({
+  workspaceOrError: z.discriminatedUnion('__typename', [
+    z.object({ __typename: z.literal('Workspace'), locationEntries: z.array(z.object({ name: z.string(), defsStateInfo })) }),
     pythonError,
   ]),
 });

@@ -6,7 +6,7 @@
 import pLimit from 'p-limit';
 import { connectDagster, type DagsterClient } from '../dagster/client.js';
 import { confirm, notReimported, sameServer } from '../dagster/confirm.js';
-import { discoverLocations, readLocation, type LocationView } from '../dagster/discover.js';
+import { discoverLocations, readLocation, showsDefsState, type LocationView } from '../dagster/discover.js';
 import { dagsterConnection } from '../dagster/endpoint.js';
 import { canRefreshState, refreshState, type KeyRefresh } from '../dagster/refresh.js';
 import { awaitNewServer, reloadLocation, type ReloadResult } from '../dagster/reload.js';
@@ -84,7 +84,7 @@ export async function syncDagster(
   });
   const byName = new Map(considered.map((location) => [location.name, location]));
   const client = discovery.client;
-  const statesShown = client.capabilities.members.has('WorkspaceLocationEntry.defsStateInfo');
+  const statesShown = showsDefsState(client);
   const states = new Map(plans.filter((plan) => plan.reload).map((plan) => [plan.location, locationState(byName.get(plan.location)!, plan.instances, statesShown)]));
   for (const plan of plans) {
     const state = states.get(plan.location);
