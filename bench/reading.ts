@@ -8,7 +8,8 @@
 import { pathToFileURL } from 'node:url';
 import { readDagFile } from '../src/dags/read.js';
 import { loadPythonParser } from '../src/dags/parser.js';
-import { generateRepo, type SyntheticFile, type SyntheticOptions } from '../sim/synthetic-dags.js';
+import { generateRepo, type SyntheticOptions } from '../sim/synthetic-dags.js';
+import { changedVersions } from './repo.js';
 
 export interface ReadingResult {
   readonly parserLoadMs: number;
@@ -20,27 +21,9 @@ export interface ReadingResult {
   readonly partial: number;
 }
 
-/** The changed DAG files' versions the action reads: base (unless added) and head (unless removed). */
-export function changedVersions(options: SyntheticOptions): { path: string; source: string }[] {
-  const repo = generateRepo(options);
-  const versions: { path: string; source: string }[] = [];
-  for (const [index, instance] of repo.instances.entries()) {
-    const base = new Map(repo.baseFiles[index]!.map((file) => [file.path, file]));
-    const head = new Map<string, SyntheticFile>(repo.reparsed[index]!.files.map((file) => [file.path, file]));
-    for (const change of repo.changes) {
-      if (change.instance !== index) continue;
-      const before = base.get(change.previousPath ?? change.path);
-      const after = change.kind === 'removed' ? undefined : head.get(change.path);
-      if (before) versions.push({ path: `${instance.folder}/${before.path}`, source: before.source });
-      if (after) versions.push({ path: `${instance.folder}/${after.path}`, source: after.source });
-    }
-  }
-  return versions;
-}
-
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2] ?? '{}') as SyntheticOptions;
-  const versions = changedVersions(options);
+  const versions = changedVersions(generateRepo(options));
   const loadStarted = performance.now();
   await loadPythonParser();
   const parserLoadMs = performance.now() - loadStarted;

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateRepo, type SyntheticOptions, type SyntheticRepo } from '../sim/synthetic-dags.js';
+import { generateRepo, type SyntheticFile, type SyntheticOptions, type SyntheticRepo } from '../sim/synthetic-dags.js';
 
 export interface BenchRepo {
   readonly dir: string;
@@ -110,4 +110,21 @@ async function fastImport(dir: string, synthetic: SyntheticRepo): Promise<void> 
   await flush();
   child.stdin.end();
   await exited;
+}
+
+/** The changed DAG files' versions the action reads: base (unless added) and head (unless removed). */
+export function changedVersions(repo: SyntheticRepo): { path: string; source: string }[] {
+  const versions: { path: string; source: string }[] = [];
+  for (const [index, instance] of repo.instances.entries()) {
+    const base = new Map(repo.baseFiles[index]!.map((file) => [file.path, file]));
+    const head = new Map<string, SyntheticFile>(repo.reparsed[index]!.files.map((file) => [file.path, file]));
+    for (const change of repo.changes) {
+      if (change.instance !== index) continue;
+      const before = base.get(change.previousPath ?? change.path);
+      const after = change.kind === 'removed' ? undefined : head.get(change.path);
+      if (before) versions.push({ path: `${instance.folder}/${before.path}`, source: before.source });
+      if (after) versions.push({ path: `${instance.folder}/${after.path}`, source: after.source });
+    }
+  }
+  return versions;
 }

@@ -21,7 +21,7 @@ import { runBundle, runNodeNoop, TIME_BIN, type BenchActionRun } from './action.
 import { reloadEverything, type ReloadAllResult } from './baselines.js';
 import { startSerializingProxy } from './proxy.js';
 import type { ReadingResult } from './reading.js';
-import { benchRepo, cacheRoot, type BenchRepo } from './repo.js';
+import { benchRepo, cacheRoot, changedVersions, type BenchRepo } from './repo.js';
 import { against, count, mb, median, medianOf, ms, ratio, renderTable, type Row } from './stats.js';
 import { actionInputs, startWorld, type World } from './world.js';
 
@@ -180,6 +180,23 @@ interface RequestStats {
   readonly budget: number;
 }
 
+/** Spans of a run, from the arrival times of the action's log lines (group headers and stage summaries). */
+interface Phases {
+  /** Spawn to the first group: loading the bundle and reading the inputs. */
+  readonly startup?: number;
+  readonly connect?: number;
+  readonly discovery?: number;
+  /** The pushed range and the changed files, read with git. */
+  readonly git?: number;
+  /** Reading the changed DAG files at both revisions (and importers of changed helpers). */
+  readonly reading?: number;
+  readonly airflowWait?: number;
+  /** Planning, reloading and confirming. */
+  readonly dagsterSync?: number;
+  /** Writing the report, summary and outputs, and exiting. */
+  readonly finish?: number;
+}
+
 interface RunResult {
   readonly kind: Kind;
   readonly ok: boolean;
@@ -190,8 +207,8 @@ interface RunResult {
   readonly dagster: { readonly total: number; readonly byOperation: Record<string, number>; readonly budget: number };
   readonly reloaded: readonly string[];
   readonly needed: readonly string[];
-  /** From the action's log: when the changes stage started, the range was known, the DAGs were read. */
-  readonly timeline: { readonly gitMs?: number; readonly readMs?: number };
+  /** From the arrival times of the action's log lines. */
+  readonly phases: Phases;
   /** CPU the benchmark process (the simulators) used during the run. */
   readonly simulatorCpuMs: number;
 }
@@ -244,9 +261,27 @@ function analyse(repo: BenchRepo, world: World, kind: Kind, action: BenchActionR
   const { synthetic } = repo;
   const report = action.report;
   const at = (test: (text: string) => boolean) => action.lines.find((line) => test(line.text))?.at;
-  const changesStart = at((text) => text === '::group::Read the pushed DAG changes');
-  const rangeKnown = at((text) => text.startsWith('Comparing ') || text.startsWith('Full drift check'));
-  const read = at((text) => /DAG changes in \d+ DAGs read/.test(text));
+  const marks = {
+    connect: at((text) => text === '::group::Connect to Airflow'),
+    discover: at((text) => text === '::group::Discover Dagster code locations'),
+    changes: at((text) => text === '::group::Read the pushed DAG changes'),
+    range: at((text) => text.startsWith('Comparing ') || text.startsWith('Full drift check')),
+    read: at((text) => /DAG changes in \d+ DAGs read/.test(text)),
+    wait: at((text) => text.startsWith('::group::Wait for Airflow')),
+    dagster: at((text) => /^::group::(Reload|Plan) Dagster/.test(text)),
+    end: at((text) => text.startsWith('result: ')),
+  };
+  const between = (from: number | undefined, to: number | undefined) => (from !== undefined && to !== undefined ? to - from : undefined);
+  const phases: Phases = {
+    startup: marks.connect,
+    connect: between(marks.connect, marks.discover),
+    discovery: between(marks.discover, marks.changes),
+    git: between(marks.changes, marks.range),
+    reading: between(marks.range, marks.read),
+    airflowWait: between(marks.wait, marks.dagster),
+    dagsterSync: between(marks.dagster, marks.end),
+    finish: marks.end === undefined ? undefined : action.wallMs - marks.end,
+  };
 
   const byKind: Record<string, number> = {};
   const rounds: number[] = [];
@@ -304,10 +339,7 @@ function analyse(repo: BenchRepo, world: World, kind: Kind, action: BenchActionR
     dagster: { total: Object.values(byOperation).reduce((sum, value) => sum + value, 0), byOperation, budget: dagsterBudget },
     reloaded,
     needed,
-    timeline: {
-      ...(changesStart !== undefined && rangeKnown !== undefined ? { gitMs: rangeKnown - changesStart } : {}),
-      ...(rangeKnown !== undefined && read !== undefined ? { readMs: read - rangeKnown } : {}),
-    },
+    phases,
     simulatorCpuMs,
   };
 }
@@ -357,6 +389,22 @@ async function measureReading(repo: BenchRepo): Promise<ReadingResult> {
   return JSON.parse(out.trim().split('\n').pop()!) as ReadingResult;
 }
 
+/** What the action reads: both versions of each changed DAG file, and the importers of the changed helper module at head. */
+function readSet(repo: BenchRepo): { readFiles: number; readBytes: number } {
+  const versions = changedVersions(repo.synthetic);
+  let readFiles = versions.length;
+  let readBytes = versions.reduce((sum, version) => sum + Buffer.byteLength(version.source), 0);
+  for (const [index, reparsed] of repo.synthetic.reparsed.entries()) {
+    const changed = new Set(repo.synthetic.changes.filter((change) => change.instance === index).map((change) => change.path));
+    for (const file of reparsed.files) {
+      if (changed.has(file.path)) continue;
+      readFiles++;
+      readBytes += Buffer.byteLength(file.source);
+    }
+  }
+  return { readFiles, readBytes };
+}
+
 function bundleBytes(): { total: number; files: Record<string, number> } {
   const dist = path.dirname(BUNDLE);
   const files: Record<string, number> = {};
@@ -372,7 +420,17 @@ function bundleBytes(): { total: number; files: Record<string, number> } {
 
 interface ScaleResult {
   readonly scale: number;
-  readonly repo: { readonly files: number; readonly dags: number; readonly baseBytes: number; readonly changedFiles: number; readonly built: boolean; readonly buildMs: number };
+  readonly repo: {
+    readonly files: number;
+    readonly dags: number;
+    readonly baseBytes: number;
+    readonly changedFiles: number;
+    /** DAG file versions the action reads: the changed files at both revisions, and the importers of the changed helper. */
+    readonly readFiles: number;
+    readonly readBytes: number;
+    readonly built: boolean;
+    readonly buildMs: number;
+  };
   readonly runs: Record<Kind, RunResult[]>;
   readonly reloadAll: ReloadAllResult[];
   readonly reading: ReadingResult[];
@@ -428,6 +486,7 @@ async function measureScale(scale: number, flags: Flags, log: (line: string) => 
       dags: repo.synthetic.baseFiles.flat().reduce((sum, file) => sum + file.dags.length, 0),
       baseBytes: repo.baseBytes,
       changedFiles: repo.synthetic.headWrites.size,
+      ...readSet(repo),
       built: repo.built,
       buildMs: repo.buildMs,
     },
@@ -458,10 +517,13 @@ function scaleTable(result: ScaleResult, flags: Flags, bundle: { total: number }
   const readTotal = reading.readMs + reading.parserMs;
   const timing = (list: readonly RunResult[], key: 'totalMs' | 'changesMs' | 'airflowMs' | 'dagsterMs') => medianOf(ok(list), (run) => run.report?.timings[key]);
   const wall = (list: readonly RunResult[]) => medianOf(ok(list), (run) => run.action.wallMs);
-  const gitMs = medianOf(delays.concat(net), (run) => run.timeline.gitMs);
-  const readMs = medianOf(delays.concat(net), (run) => run.timeline.readMs);
+  const phase = (list: readonly RunResult[], key: keyof Phases) => medianOf(ok(list), (run) => run.phases[key]);
+  const both = (key: keyof Phases) => `${ms(phase(net, key))} | ${ms(phase(delays, key))}`;
+  const readingMs = phase(net.concat(delays), 'reading');
   const waitedSum = medianOf(ok(delays), (run) => run.report?.airflow.reduce((sum, instance) => sum + instance.waitedMs, 0));
   const waitedMax = medianOf(ok(delays), (run) => Math.max(0, ...(run.report?.airflow.map((instance) => instance.waitedMs) ?? [])));
+  const waitedSumNet = medianOf(ok(net), (run) => run.report?.airflow.reduce((sum, instance) => sum + instance.waitedMs, 0));
+  const waitedMaxNet = medianOf(ok(net), (run) => Math.max(0, ...(run.report?.airflow.map((instance) => instance.waitedMs) ?? [])));
 
   const reqAirflow = medianOf(delays, (run) => run.airflow.total);
   const reqAirflowBudget = medianOf(delays, (run) => run.airflow.budget);
@@ -487,7 +549,6 @@ function scaleTable(result: ScaleResult, flags: Flags, bundle: { total: number }
   const locations = result.reloadAll[0]?.reloads ?? sample.reloaded.length;
   const loadMsPerReload = flags.reloadMs;
   const reloadAllWall = median(result.reloadAll.map((r) => r.wallMs));
-  const actionLoadMs = medianOf(ok(delays), (run) => run.report?.dagster?.locations.reduce((sum, location) => sum + (location.loadMs ?? 0), 0));
 
   const instances = sample.report?.airflow.map((instance) => instance.apiVersion === 'v2' ? 'Airflow 3' : 'Airflow 2') ?? [];
   const header = `airlift-sync benchmark, scale ${result.scale}x: ${count(result.repo.files)} DAG files (${count(result.repo.dags)} DAGs, ${mb(result.repo.baseBytes)}) in ${flags.instances} instances (${instances.join(', ')}), ${flags.instances * 2} code locations; a push changing ${count(result.repo.changedFiles)} files; ${flags.latencyMs} ms per request; median of ${flags.runs} run(s)${failed ? `; ${failed} run(s) FAILED (see above)` : ''}`;
@@ -497,23 +558,30 @@ function scaleTable(result: ScaleResult, flags: Flags, bundle: { total: number }
     ['node -e 0 (spawn to exit)', ms(noop)],
     ['cold start: dist/index.js spawn to first log line', `${ms(cold)} (${ratio(cold / noop)} node -e 0)`, '<= 1.5x node -e 0', against(cold / noop, 1.5)],
     ['bundle: dist/ with its assets', mb(bundle.total), '< 2 MB', against(bundle.total, 2e6)],
-    ['Push and DAG reading (from the action log)'],
-    ['pushed range and changed files (git)', `${ms(gitMs)} for ${count(result.repo.changedFiles)} changed files`],
-    ['reading the changes (+ helper importers scan)', ms(readMs)],
+    ['Where the time goes, from the action log: net | with delays'],
+    ['startup: load the bundle, read the inputs', both('startup')],
+    [`connect to ${flags.instances} Airflow instances`, both('connect')],
+    [`Dagster discovery (${flags.instances * 2} locations, ${count(result.repo.dags * 2)} DAG mirrors)`, both('discovery')],
+    [`pushed range and changed files (git, ${count(result.repo.changedFiles)} files)`, both('git')],
     [
-      `DAG reader alone: ${count(reading.files)} versions (${mb(reading.bytes)})`,
+      `reading ${count(result.repo.readFiles)} DAG file versions (${mb(result.repo.readBytes)}, helper importers incl.)`,
+      `${both('reading')}; ${count(result.repo.readFiles / (readingMs / 1000))} files/s, ${(result.repo.readBytes / 1e6 / (readingMs / 1000)).toFixed(1)} MB/s`,
+    ],
+    ['Airflow comparison: wait until parsed', both('airflowWait')],
+    ['  instances are waited one after another', `sum of waits ${ms(waitedSumNet)} vs longest ${ms(waitedMaxNet)} | ${ms(waitedSum)} vs ${ms(waitedMax)}`],
+    ['Dagster planning, reloads, confirmation', both('dagsterSync')],
+    ['report, summary, outputs, exit', both('finish')],
+    ['total, spawn to exit, excluding simulated parse/load delays', ms(netTotal), '< 3 s', against(netTotal, 3000)],
+    [`total, spawn to exit, with delays (parse ${flags.parseDelayMs}/${flags.newFileDelayMs} ms, load ${flags.reloadMs} ms)`, ms(wall(delays))],
+    ['report timings: changes | Airflow | Dagster | total (net run)', [timing(net, 'changesMs'), timing(net, 'airflowMs'), timing(net, 'dagsterMs'), timing(net, 'totalMs')].map(ms).join(' | ')],
+    ['report timings: changes | Airflow | Dagster | total (with delays)', [timing(delays, 'changesMs'), timing(delays, 'airflowMs'), timing(delays, 'dagsterMs'), timing(delays, 'totalMs')].map(ms).join(' | ')],
+    ['DAG reading alone (the reader in a fresh process)'],
+    [
+      `the ${count(reading.files)} changed file versions (${mb(reading.bytes)})`,
       `${ms(readTotal)} incl. ${ms(reading.parserMs)} grammar load; ${count(reading.files / (reading.readMs / 1000))} files/s, ${(reading.bytes / 1e6 / (reading.readMs / 1000)).toFixed(1)} MB/s`,
       '< 1 s',
       against(readTotal, 1000),
     ],
-    ['Stages (report timings): with simulated delays | net'],
-    ['changes (git + reading)', `${ms(timing(delays, 'changesMs'))} | ${ms(timing(net, 'changesMs'))}`],
-    ['Airflow: connect + wait until parsed', `${ms(timing(delays, 'airflowMs'))} | ${ms(timing(net, 'airflowMs'))}`],
-    ['  instances waited one after another', `sum of waits ${ms(waitedSum)} vs longest ${ms(waitedMax)}`],
-    ['Dagster: discovery, plan, reloads, confirm', `${ms(timing(delays, 'dagsterMs'))} | ${ms(timing(net, 'dagsterMs'))}`],
-    ['total in the report (from main())', `${ms(timing(delays, 'totalMs'))} | ${ms(timing(net, 'totalMs'))}`],
-    [`total, spawn to exit, with delays (parse ${flags.parseDelayMs}/${flags.newFileDelayMs} ms, load ${flags.reloadMs} ms)`, ms(wall(delays))],
-    ['total, spawn to exit, excluding simulated parse/load delays', ms(netTotal), '< 3 s', against(netTotal, 3000)],
     ['Requests (run with delays)'],
     [
       `to Airflow (${count(roundsOf)} poll rounds)`,
@@ -539,7 +607,7 @@ function scaleTable(result: ScaleResult, flags: Flags, bundle: { total: number }
       ['Baselines (same data, same simulators)'],
       [
         '(a) reload every location on every push',
-        `${locations} reloads vs ${count(reloadedCount)} (${ratio(locations / Math.max(1, reloadedCount))}); ${Math.max(0, locations - needed.length)} needless; code-server loads ${ms(locations * loadMsPerReload)} vs ${ms(actionLoadMs)}; ${ms(reloadAllWall)} wall for the reloads alone`,
+        `${locations} reloads vs ${count(reloadedCount)} (${ratio(locations / Math.max(1, reloadedCount))}), ${Math.max(0, locations - needed.length)} needless; code-server load time ${ms(locations * loadMsPerReload)} vs ${ms(reloadedCount * loadMsPerReload)}; reloading all takes ${ms(reloadAllWall)}`,
       ],
       ['(b) one request at a time (serializing proxy)', `${ms(serialTotal)} vs ${ms(netTotal)} net (${ratio(serialTotal / netTotal)}); Airflow stage ${ms(timing(serial, 'airflowMs'))} vs ${ms(timing(net, 'airflowMs'))}`],
     );
@@ -554,8 +622,9 @@ function scaleTable(result: ScaleResult, flags: Flags, bundle: { total: number }
       dags: result.repo.dags,
       mb: result.repo.baseBytes / 1e6,
       coldMs: cold,
-      gitMs,
-      readMs,
+      gitMs: phase(net, 'git'),
+      readMs: readingMs,
+      discoveryMs: phase(net, 'discovery'),
       readerMs: readTotal,
       changesNetMs: timing(net, 'changesMs'),
       airflowNetMs: timing(net, 'airflowMs'),

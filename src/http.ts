@@ -3,7 +3,13 @@
 // - credentials go only to the origin they were configured for: redirects are
 //   followed by hand, and one to another origin is refused, never forwarded;
 // - transient failures are retried with backoff and jitter (p-retry) within
-//   one overall deadline, and Retry-After is honoured;
+//   one overall deadline, and Retry-After is honoured; one attempt gets at most
+//   half the time left, so that a request that hangs leaves time for a retry;
+// - a request that changes state (idempotent: false) is retried only when the
+//   server cannot have acted on it (refused, 429, 503): never after a timeout, a
+//   reset or another 5xx, where a retry could do it twice;
+// - a server's error text is quoted with every credential the request carried
+//   blanked out, because summaries and reports are not masked by the runner;
 // - each request is logged at debug level as method, path, status and time,
 //   never with headers, query strings or bodies (they may carry secrets).
 import pRetry, { AbortError } from 'p-retry';
@@ -35,6 +41,10 @@ export interface HttpTarget {
   /** The input that names the URL. */
   readonly urlInput: string;
   readonly log: DebugLog;
+  /**
+   * The most one attempt may take. Unset: 30 s, and at most half of the time left before the
+   * deadline (at least 1 s), so that a hung attempt leaves time for another.
+   */
   readonly requestTimeoutMs?: number;
   readonly retries?: number;
   /** First backoff between retries (default 200 ms), doubling with jitter. */
@@ -51,6 +61,11 @@ export interface HttpRequest {
   readonly deadline: Deadline;
   /** Statuses the caller handles itself instead of an error (e.g. 404 when probing). */
   readonly accept?: readonly number[];
+  /**
+   * False for a request that changes state (a reload): retried only when the server cannot
+   * have acted on it. Default true.
+   */
+  readonly idempotent?: boolean;
 }
 
 export interface HttpResponse {
@@ -83,8 +98,14 @@ export class HttpError extends Error {
 }
 
 const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
+/** Statuses that say the server did not act on the request: safe to send again even when not idempotent. */
+const NOT_PROCESSED_STATUSES = new Set([429, 503]);
+/** Connection failures that happen before the request is sent. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 const MAX_REDIRECTS = 5;
 const MAX_RETRY_AFTER_MS = 60_000;
+const DEFAULT_ATTEMPT_MS = 30_000;
+const MIN_ATTEMPT_MS = 1_000;
 
 export async function request(target: HttpTarget, req: HttpRequest): Promise<HttpResponse> {
   const url = resolve(target.baseUrl, req.path, req.query);
@@ -107,7 +128,7 @@ export async function request(target: HttpTarget, req: HttpRequest): Promise<Htt
         factor: 2,
         randomize: true,
         maxRetryTime: remaining(req.deadline),
-        shouldRetry: ({ error }) => isTransient(error),
+        shouldRetry: ({ error }) => isTransient(error) && (req.idempotent !== false || notProcessed(error)),
         onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
           target.log(`${target.service} ${where}: attempt ${attemptNumber} failed (${describe(error)}); ${retriesLeft} retries left`);
           const wait = error instanceof TransientStatus ? retryAfterMs(error.response) : undefined;
@@ -116,7 +137,7 @@ export async function request(target: HttpTarget, req: HttpRequest): Promise<Htt
       },
     ).then((response) => checkStatus(target, req, where, response));
   } catch (error) {
-    throw toHttpError(target, where, error);
+    throw toHttpError(target, where, error, req);
   }
 }
 
@@ -153,7 +174,8 @@ async function sendFollowingRedirects(target: HttpTarget, req: HttpRequest, firs
   let url = first;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     const started = Date.now();
-    const timeout = Math.min(target.requestTimeoutMs ?? 30_000, Math.max(1, remaining(req.deadline)));
+    const left = Math.max(1, remaining(req.deadline));
+    const timeout = Math.min(target.requestTimeoutMs ?? Math.min(DEFAULT_ATTEMPT_MS, Math.max(MIN_ATTEMPT_MS, Math.ceil(left / 2))), left);
     const response = await fetch(url, {
       method: req.method ?? 'GET',
       headers: {
@@ -194,11 +216,20 @@ async function sendFollowingRedirects(target: HttpTarget, req: HttpRequest, firs
 
 function checkStatus(target: HttpTarget, req: HttpRequest, where: string, response: HttpResponse): HttpResponse {
   if (response.status < 400 || req.accept?.includes(response.status)) return response;
+  const detail = (answer: HttpResponse) => excerpt(answer, credentialsOf(target, req));
   if (response.status === 401 || response.status === 403) {
     throw new HttpError(
       'auth',
       `${target.service} rejected the credentials: ${where} answered ${response.status}${detail(response)}.`,
       `Check ${target.authInput}: the value is wrong, expired, or lacks permission.`,
+      response.status,
+    );
+  }
+  if (response.status === 429) {
+    throw new HttpError(
+      'server',
+      `${target.service} ${where} kept answering 429 Too Many Requests${detail(response)}.`,
+      `${target.service} (or a proxy in front of it) is rate-limiting the runner; retry the job later, or raise the limit for this client.`,
       response.status,
     );
   }
@@ -218,23 +249,43 @@ function checkStatus(target: HttpTarget, req: HttpRequest, where: string, respon
   );
 }
 
-/** A short, secret-free excerpt of an error body: the server's own explanation. */
-function detail(response: HttpResponse): string {
-  const text = response.body.replace(/\s+/g, ' ').trim();
+/**
+ * A short excerpt of an error body: the server's own explanation, with every credential the
+ * request carried blanked out (a proxy may echo the headers it received).
+ */
+function excerpt(response: HttpResponse, credentials: readonly string[]): string {
+  let text = response.body.replace(/\s+/g, ' ').trim();
   if (!text || /^<(!doctype|html)/i.test(text)) return '';
+  for (const credential of credentials) text = text.split(credential).join('***');
   return `: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`;
 }
 
-function toHttpError(target: HttpTarget, where: string, error: unknown): HttpError {
+/** Header values (and the credential after an auth scheme) and string fields of the body the request carried. */
+function credentialsOf(target: HttpTarget, req: HttpRequest): string[] {
+  const values = [...Object.values(target.headers), ...Object.values(req.headers ?? {})];
+  const parts = values.flatMap((value) => [value, ...value.split(/\s+/)]);
+  const body = req.json !== null && typeof req.json === 'object' ? Object.values(req.json as Record<string, unknown>).filter((v): v is string => typeof v === 'string') : [];
+  // Short values (a scheme name, `admin`) are not credentials, and blanking them would garble the text.
+  return [...new Set([...parts, ...body])].filter((value) => value.length >= 6).sort((a, b) => b.length - a.length);
+}
+
+function toHttpError(target: HttpTarget, where: string, error: unknown, req: HttpRequest): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof TransientStatus) {
     try {
-      checkStatus(target, { path: '', deadline: { at: 0 } }, where, error.response);
+      checkStatus(target, { ...req, accept: [] }, where, error.response);
     } catch (statusError) {
       if (statusError instanceof HttpError) return statusError;
     }
   }
   if (isDeadline(error)) return deadlineError(target, where);
+  if (causeCode(error) === 'ENOTFOUND') {
+    return new HttpError(
+      'network',
+      `${target.service} ${where} could not be reached: the host name ${target.baseUrl.hostname} does not resolve (ENOTFOUND).`,
+      `Check ${target.urlInput}: a typo in the host name, or a private DNS name the runner cannot resolve.`,
+    );
+  }
   return new HttpError(
     'network',
     `${target.service} ${where} could not be reached: ${describe(error)}.`,
@@ -253,9 +304,23 @@ function deadlineError(target: HttpTarget, where: string): HttpError {
 function isTransient(error: unknown): boolean {
   if (error instanceof HttpError) return false;
   if (error instanceof TransientStatus) return true;
+  // A name that does not exist (NXDOMAIN) stays so; EAI_AGAIN is the transient DNS failure.
+  if (causeCode(error) === 'ENOTFOUND') return false;
   // fetch rejects with TypeError('fetch failed') wrapping ECONNREFUSED/ECONNRESET/ENOTFOUND,
   // and with a TimeoutError when AbortSignal.timeout fires: all worth another try.
   return error instanceof TypeError || isDeadline(error) || (error instanceof Error && error.name === 'SocketError');
+}
+
+/** True when the server cannot have acted on the request: it was never sent, or the server said it did not take it. */
+function notProcessed(error: unknown): boolean {
+  if (error instanceof TransientStatus) return NOT_PROCESSED_STATUSES.has(error.response.status);
+  const code = causeCode(error);
+  return code !== undefined && NOT_SENT_CODES.has(code);
+}
+
+function causeCode(error: unknown): string | undefined {
+  const cause = error instanceof Error ? (error as Error & { cause?: { code?: unknown } }).cause : undefined;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
 }
 
 function isDeadline(error: unknown): boolean {

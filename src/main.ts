@@ -4,7 +4,6 @@ import * as core from '@actions/core';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pullRequestNumber, upsertPlanComment } from './comment.js';
 import { readConfig, type Config } from './inputs.js';
 import type { Logger } from './log.js';
 import { ActionError } from './model.js';
@@ -40,6 +39,8 @@ async function main(): Promise<void> {
 }
 
 async function commentOnPullRequest(config: Config, context: RunContext, report: RunReport): Promise<void> {
+  // Octokit is loaded only here (and for the API fallback): most runs never need it.
+  const { pullRequestNumber, upsertPlanComment } = await import('./comment.js');
   const number = pullRequestNumber(context.payload);
   const [owner, repo] = (context.repository ?? '').split('/');
   if (!context.eventName.startsWith('pull_request') || number === undefined || !owner || !repo || !config.commentOnPullRequest) return;

@@ -121,6 +121,6 @@ function isFresh(held: HeldDag, head: PlanInput['head']): boolean {
 }
 
 /** The Airflow instance names the locations mirror: how a single-instance setup learns its name. */
-export function mirroredInstances(locations: readonly LocationHoldings[]): string[] {
+export function mirroredInstances(locations: readonly { readonly airflow: ReadonlyMap<string, unknown> }[]): string[] {
   return [...new Set(locations.flatMap((location) => [...location.airflow.keys()]))].sort();
 }

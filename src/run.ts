@@ -10,7 +10,7 @@ import { REPORT_SCHEMA_VERSION } from './outcome.js';
 import { HttpError } from './http.js';
 import { readChanges, type ChangesStage, type NamedInstance } from './stages/changes.js';
 import { compareAirflow, connectAirflows, type AirflowStage, type ConnectedAirflow } from './stages/airflow.js';
-import { discoverDagster, holdings, syncDagster, type DagsterDiscovery } from './stages/dagster.js';
+import { discoverDagster, syncDagster, type DagsterDiscovery } from './stages/dagster.js';
 import { mirroredInstances } from './plan.js';
 import { pushRangeFromEvent } from './changes/range.js';
 
@@ -131,7 +131,7 @@ function nameInstances(config: Config, airflows: readonly ConnectedAirflow[], di
     const airflowMajor: 2 | 3 | undefined = client ? (client.apiVersion === 'v2' ? 3 : 2) : undefined;
     const base = { index, dagsFolders: instance.dagsFolders, ignoreSyntax: instance.ignoreSyntax, ...(airflowMajor ? { airflowMajor } : {}) };
     if (instance.name) return { ...base, name: instance.name };
-    const mirrored = discovery ? mirroredInstances(discovery.locations.map(holdings)) : [];
+    const mirrored = discovery ? mirroredInstances(discovery.locations) : [];
     if (mirrored.length > 1) {
       throw new ActionError(
         `The Dagster code locations mirror several Airflow instances (${mirrored.join(', ')}), and airflow-instance-name does not say which one this repository feeds.`,

@@ -69,6 +69,8 @@ export interface AirflowParseReport {
   /** The DAG list of the last round. */
   readonly live: readonly LiveDag[];
   readonly waitedMs: number;
+  /** Set when Airflow failed the last round (down, overloaded), or never completed one (hanging): why. */
+  readonly lastFailure?: HttpError;
 }
 
 const REPARSE_NOTE = 'Airflow picks up new files when it next lists the DAGs folder (every 5 minutes by default)';
@@ -89,6 +91,9 @@ export async function waitUntilParsed(client: AirflowClient, expectations: Parse
   let lastProgress: number | undefined;
   let reparseAsked = false;
   let prefixWarned = false;
+  // Why the last round failed; a deadline that merely ends the wait counts only when no round ever completed.
+  let lastFailure: HttpError | undefined;
+  let completedAny = false;
 
   // At least one round, so the report's live DAG list is real even with nothing to wait for.
   for (let round = 1; ; round++) {
@@ -125,8 +130,11 @@ export async function waitUntilParsed(client: AirflowClient, expectations: Parse
         reparseAsked = true;
         await askReparse(client, [...pending.values()].map(({ change }) => change), live, mapper, { deadline, log, limit });
       }
+      lastFailure = undefined;
+      completedAny = true;
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
+      if (error.kind !== 'deadline' || !completedAny) lastFailure = error;
       if (error.kind === 'deadline') break;
       // Airflow restarting mid-wait (a deploy) is not a reason to give up; anything else is.
       if (error.kind !== 'server' && error.kind !== 'network') throw error;
@@ -161,6 +169,7 @@ export async function waitUntilParsed(client: AirflowClient, expectations: Parse
     importErrors,
     live,
     waitedMs,
+    ...(lastFailure && pending.size > 0 ? { lastFailure } : {}),
   };
 }
 

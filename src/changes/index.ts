@@ -4,7 +4,7 @@
 import { ActionError, type PushRange } from '../model.js';
 import { classifyChanges, listDagFiles, type ClassifiedChanges, type DagFolders } from './dag-files.js';
 import { GitRevisions, GitUnavailable, prepareGitRange, type DebugLog } from './git.js';
-import { GitHubApiRevisions, prepareApiRange } from './github-api.js';
+import type { GitHubApiRevisions } from './github-api.js';
 import { pushRangeFromEvent, type CheckRange } from './range.js';
 import type { Revisions } from './revisions.js';
 
@@ -69,8 +69,10 @@ export async function readPushedChanges(options: ReadPushedChangesOptions): Prom
   } catch (error) {
     if (!(error instanceof GitUnavailable)) throw error;
     options.log(`git: ${error.message}; reading the revisions from the GitHub API`);
-    revisions = githubApi(options, error);
-    range = await prepareApiRange(revisions, eventRange);
+    // Octokit is loaded only when the clone cannot serve the range.
+    const api = await import('./github-api.js');
+    revisions = githubApi(api.GitHubApiRevisions, options, error);
+    range = await api.prepareApiRange(revisions, eventRange);
   }
   const changed = range.kind === 'diff' ? await revisions.changedFiles(range.base, range.head) : null;
   const instances = await Promise.all(
@@ -85,13 +87,13 @@ export async function readPushedChanges(options: ReadPushedChangesOptions): Prom
   return {
     range,
     source: revisions.source,
-    apiRequests: revisions instanceof GitHubApiRevisions ? revisions.requests : 0,
+    apiRequests: revisions.source === 'github-api' ? (revisions as GitHubApiRevisions).requests : 0,
     instances,
     revisions,
   };
 }
 
-function githubApi(options: ReadPushedChangesOptions, why: GitUnavailable): GitHubApiRevisions {
+function githubApi(Api: typeof GitHubApiRevisions, options: ReadPushedChangesOptions, why: GitUnavailable): GitHubApiRevisions {
   if (!options.token) {
     throw new ActionError(
       `The revisions to compare are not in the local clone (${why.message}), and there is no token to read them from the GitHub API.`,
@@ -99,5 +101,5 @@ function githubApi(options: ReadPushedChangesOptions, why: GitUnavailable): GitH
       'github-token',
     );
   }
-  return new GitHubApiRevisions({ token: options.token, baseUrl: options.apiUrl, owner: options.repository.owner, repo: options.repository.repo });
+  return new Api({ token: options.token, baseUrl: options.apiUrl, owner: options.repository.owner, repo: options.repository.repo });
 }

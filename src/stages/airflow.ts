@@ -104,7 +104,16 @@ export async function compareAirflow(
       );
       live.push({ instance: name, activeDagIds: new Set(result.live.filter((dag) => dag.active).map((dag) => dag.dagId)) });
       const timedOut = result.dags.filter((dag) => dag.state === 'timed-out');
-      if (timedOut.length) {
+      if (timedOut.length && result.lastFailure) {
+        // Airflow itself stopped answering: that, not the DAG processor, is what to fix.
+        caughtUp = false;
+        failures.push({
+          stage: 'airflow',
+          message: `Airflow (${name}) could not be asked whether it parsed the push before airflow-timeout (${Math.round(config.airflowTimeoutMs / 1000)} s); the last poll failed: ${result.lastFailure.message}`,
+          fix: `${result.lastFailure.fix} Dagster was not reloaded, so it does not cache the old state.`,
+          input: 'airflow-timeout',
+        });
+      } else if (timedOut.length) {
         caughtUp = false;
         failures.push({
           stage: 'airflow',

@@ -108,7 +108,7 @@ export async function syncDagster(
         const report: LocationReport = { ...plan, uiUrl: new URL(`locations/${encodeURIComponent(plan.location)}`, uiBase).href };
         const state = states.get(plan.location);
         if (!state) return report;
-        if (options.planOnly) return { ...report, refresh: { case: state.case, evidence: state.evidence, via: via(state, sync, config) } };
+        if (options.planOnly) return { ...report, refresh: { case: state.case, evidence: state.evidence, via: via(state, sync) } };
         return { ...report, ...(await syncLocation(sync, byName.get(plan.location)!, plan, state)) };
       }),
     ),
@@ -130,15 +130,15 @@ interface Sync {
 type Synced = Pick<LocationReport, 'outcome' | 'message' | 'loadMs' | 'outOfSync' | 'refresh'>;
 
 /** How the action refreshes (or, planning, would refresh) a location's Airflow state; none: it cannot. */
-function via(state: LocationState, sync: Pick<Sync, 'client'>, config: Config): LocationRefresh['via'] {
-  if (state.case === 'image-state') return config.rebuild ? 'rebuild' : 'none';
+function via(state: LocationState, sync: Pick<Sync, 'client' | 'config'>): LocationRefresh['via'] {
+  if (state.case === 'image-state') return sync.config.rebuild ? 'rebuild' : 'none';
   if (state.case === 'versioned-state') return canRefreshState(sync.client) ? 'refresh-state' : 'none';
   return 'reload';
 }
 
 /** Makes the location fetch Airflow again the way its state is kept, then confirms it shows the push. */
 async function syncLocation(sync: Sync, before: LocationView, plan: LocationPlan, state: LocationState): Promise<Synced> {
-  const base = { case: state.case, evidence: state.evidence, via: via(state, sync, sync.config) };
+  const base = { case: state.case, evidence: state.evidence, via: via(state, sync) };
   const kind = sync.client.kind;
   const reloadOptions = { timeoutMs: sync.config.reloadTimeoutMs, pollIntervalMs: sync.pollIntervalMs };
   if (state.case === 'image-state') {

@@ -1,0 +1,240 @@
+export const id = 123;
+export const ids = [123];
+export const modules = {
+
+/***/ 123:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+__webpack_require__.r(__webpack_exports__);
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   COMPARE_MAX_COMMITS: () => (/* binding */ COMPARE_MAX_COMMITS),
+/* harmony export */   COMPARE_MAX_FILES: () => (/* binding */ COMPARE_MAX_FILES),
+/* harmony export */   GitHubApiRevisions: () => (/* binding */ GitHubApiRevisions),
+/* harmony export */   prepareApiRange: () => (/* binding */ prepareApiRange)
+/* harmony export */ });
+/* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2413);
+/* harmony import */ var p_limit__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(370);
+/* harmony import */ var p_retry__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(4995);
+/* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(182);
+/* harmony import */ var _revisions_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(6043);
+// The revisions from the GitHub REST API, for when the local clone cannot
+// serve them. Every request counts against the GITHUB_TOKEN's 1,000 requests
+// an hour per repository, so each one is counted and nothing is asked twice:
+// one tree listing per revision, one blob request per distinct file content.
+
+
+
+
+
+// Past these the compare endpoint silently cuts its lists.
+const COMPARE_MAX_FILES = 300;
+const COMPARE_MAX_COMMITS = 250;
+class GitHubApiRevisions {
+    options;
+    /** Nothing is held open between requests. */
+    async close() { }
+    source = 'github-api';
+    octokit;
+    limit;
+    trees = new Map();
+    blobs = new Map();
+    count = 0;
+    constructor(options) {
+        this.options = options;
+        this.octokit = (0,_actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q)(options.token, options.baseUrl ? { baseUrl: options.baseUrl } : {});
+        this.limit = (0,p_limit__WEBPACK_IMPORTED_MODULE_2__/* ["default"] */ .A)(options.concurrency ?? 8);
+    }
+    /** HTTP requests made so far, retries included. */
+    get requests() {
+        return this.count;
+    }
+    async changedFiles(base, head) {
+        if (base === head)
+            return [];
+        const compare = await this.compare(base, head);
+        // The compare endpoint diffs head against the merge base, not against
+        // base: right only when base is an ancestor of head, and only while it
+        // did not cut its lists.
+        const complete = compare.files.length < COMPARE_MAX_FILES && compare.totalCommits <= COMPARE_MAX_COMMITS;
+        if ((compare.status === 'ahead' || compare.status === 'identical') && complete)
+            return compare.files;
+        return this.diffTrees(base, head);
+    }
+    async readFile(rev, path) {
+        const sha = (await this.tree(rev)).get(path);
+        return sha === undefined ? null : this.blob(sha);
+    }
+    async listFiles(rev, folder) {
+        return (0,_revisions_js__WEBPACK_IMPORTED_MODULE_3__/* .filesUnder */ .m)(await this.tree(rev), folder);
+    }
+    /** The merge base of two revisions, or null when they share no history. */
+    async mergeBase(a, b) {
+        try {
+            const { data } = await this.call('compare', (request) => this.octokit.rest.repos.compareCommitsWithBasehead({ ...this.repoParams(), basehead: `${a}...${b}`, per_page: 1, request }));
+            return data.merge_base_commit.sha;
+        }
+        catch (error) {
+            // GitHub answers 404 "No common ancestor" for unrelated histories.
+            if (error instanceof ApiError && error.status === 404)
+                return null;
+            throw error;
+        }
+    }
+    async compare(base, head) {
+        const { data } = await this.call('compare', (request) => this.octokit.rest.repos.compareCommitsWithBasehead({ ...this.repoParams(), basehead: `${base}...${head}`, request }));
+        const files = [];
+        for (const file of data.files ?? []) {
+            const kind = COMPARE_STATUS[file.status];
+            if (kind === undefined)
+                continue;
+            files.push(file.previous_filename && (kind === 'renamed' || kind === 'copied') ? { path: file.filename, previousPath: file.previous_filename, kind } : { path: file.filename, kind });
+        }
+        return { status: data.status, totalCommits: data.total_commits, files };
+    }
+    /** Tree-to-tree diff; a path gone and a path new with the same content are a rename, as git's exact rename detection has it. */
+    async diffTrees(base, head) {
+        const [before, after] = await Promise.all([this.tree(base), this.tree(head)]);
+        const removed = new Map();
+        for (const [path, sha] of before) {
+            if (after.has(path))
+                continue;
+            const paths = removed.get(sha) ?? [];
+            paths.push(path);
+            removed.set(sha, paths);
+        }
+        const renamedFrom = new Set();
+        const changes = [];
+        for (const [path, sha] of after) {
+            const old = before.get(path);
+            if (old !== undefined) {
+                if (old !== sha)
+                    changes.push({ path, kind: 'modified' });
+                continue;
+            }
+            const candidates = (removed.get(sha) ?? []).filter((candidate) => !renamedFrom.has(candidate));
+            // Like git, prefer the candidate with the same file name.
+            const source = candidates.find((candidate) => baseName(candidate) === baseName(path)) ?? candidates[0];
+            if (source === undefined) {
+                changes.push({ path, kind: 'added' });
+            }
+            else {
+                renamedFrom.add(source);
+                changes.push({ path, previousPath: source, kind: 'renamed' });
+            }
+        }
+        for (const path of before.keys()) {
+            if (!after.has(path) && !renamedFrom.has(path))
+                changes.push({ path, kind: 'removed' });
+        }
+        return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    }
+    /** Path → blob id of every regular file at rev. */
+    tree(rev) {
+        let tree = this.trees.get(rev);
+        if (!tree) {
+            tree = this.call('tree', (request) => this.octokit.rest.git.getTree({ ...this.repoParams(), tree_sha: rev, recursive: 'true', request })).then(({ data }) => {
+                if (data.truncated) {
+                    throw new _model_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .l(`The GitHub API listed only part of the files at ${rev} (the repository tree is too large for one request).`, 'Check out the repository with its history (actions/checkout with fetch-depth: 0) so that the local clone is used instead of the API.');
+                }
+                const files = new Map();
+                for (const entry of data.tree) {
+                    // Regular files only, as from the local clone: not symlinks (120000) or submodules.
+                    if (entry.type === 'blob' && entry.path !== undefined && entry.sha !== undefined && entry.mode !== '120000') {
+                        files.set(entry.path, entry.sha);
+                    }
+                }
+                return files;
+            });
+            this.trees.set(rev, tree);
+        }
+        return tree;
+    }
+    blob(sha) {
+        let blob = this.blobs.get(sha);
+        if (!blob) {
+            blob = this.call('blob', (request) => this.octokit.rest.git.getBlob({ ...this.repoParams(), file_sha: sha, request })).then(({ data }) => data.encoding === 'base64' ? Buffer.from(data.content, 'base64').toString('utf8') : data.content);
+            this.blobs.set(sha, blob);
+        }
+        return blob;
+    }
+    repoParams() {
+        return { owner: this.options.owner, repo: this.options.repo };
+    }
+    /** One request, limited in concurrency, retried when transient, counted per attempt; failures become ActionErrors. */
+    call(what, send) {
+        const timeout = this.options.requestTimeoutMs ?? 30_000;
+        return this.limit(() => (0,p_retry__WEBPACK_IMPORTED_MODULE_4__/* ["default"] */ .Ay)(async () => {
+            this.count++;
+            try {
+                return await send({ signal: AbortSignal.timeout(timeout) });
+            }
+            catch (error) {
+                const status = statusOf(error);
+                if (status === undefined || status >= 500 || status === 429)
+                    throw error;
+                throw new p_retry__WEBPACK_IMPORTED_MODULE_4__/* .AbortError */ .lc(apiError(what, this.options, status, error));
+            }
+        }, { retries: this.options.retries ?? 3, minTimeout: 200, maxTimeout: 5_000, randomize: true }).catch((error) => {
+            throw error instanceof ApiError ? error : apiError(what, this.options, statusOf(error), error);
+        }));
+    }
+}
+const COMPARE_STATUS = {
+    added: 'added',
+    removed: 'removed',
+    modified: 'modified',
+    changed: 'modified',
+    renamed: 'renamed',
+    copied: 'copied',
+};
+/** An ActionError that keeps the HTTP status (undefined for a network failure). */
+class ApiError extends _model_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .l {
+    status;
+    constructor(message, fix, status) {
+        super(message, fix, 'github-token');
+        this.status = status;
+    }
+}
+function apiError(what, repo, status, error) {
+    const where = `the GitHub API (${what} of ${repo.owner}/${repo.repo})`;
+    // Only the status and GitHub's own message: never the request, whose headers carry the token.
+    const said = error instanceof Error ? `: ${error.message.split('\n')[0]?.slice(0, 200)}` : '';
+    if (status === 401)
+        return new ApiError(`${where} rejected the token (401)${said}.`, 'Pass a valid token in github-token (by default the workflow GITHUB_TOKEN).', status);
+    if (status === 403 && /rate limit/i.test(said)) {
+        return new ApiError(`${where} refused the request: rate limit exceeded${said}.`, 'Wait for the rate limit to reset, or check out the repository with fetch-depth: 0 so that the API is not needed.', status);
+    }
+    if (status === 403 || status === 404) {
+        return new ApiError(`${where} answered ${status}${said}.`, 'Give the job read access to the repository (permissions: contents: read) and check that the commits exist.', status);
+    }
+    if (status === undefined || status >= 500 || status === 429) {
+        return new ApiError(`${where} failed after retries (${status === undefined ? 'no answer' : status})${said}.`, 'GitHub may be having trouble: re-run the job, or check out the repository with fetch-depth: 0 so that the API is not needed.', status);
+    }
+    return new ApiError(`${where} answered ${status}${said}.`, 'Check that the commits of the event exist in the repository.', status);
+}
+function statusOf(error) {
+    if (typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number') {
+        // Octokit reports a network failure or an abort as status 500 without a response.
+        return 'response' in error && error.response !== undefined ? error.status : undefined;
+    }
+    return undefined;
+}
+function baseName(path) {
+    return path.slice(path.lastIndexOf('/') + 1);
+}
+/** Resolves a merge-base range with the API: compare answers it, 404 when there is none. */
+async function prepareApiRange(api, range) {
+    if (range.kind !== 'merge-base')
+        return range;
+    const against = range.against.kind === 'commit' ? range.against.sha : range.against.name;
+    const base = await api.mergeBase(against, range.head);
+    if (base === null) {
+        return { kind: 'full', head: range.head, event: range.event, reason: `${range.description}: no common history, so every DAG file is checked` };
+    }
+    return { kind: 'diff', base, head: range.head, forced: false, event: range.event };
+}
+
+
+/***/ })
+
+};
