@@ -115,6 +115,17 @@ export function readConfig(source: InputSource): Config {
       'dagster-url',
     );
   }
+  const blind = instances.find((instance) => !instance.airflow);
+  if (blind && !dryRun) {
+    // Reloading before Airflow has parsed the push makes airlift cache the old DAGs again.
+    throw new ActionError(
+      `No Airflow URL is set${blind.name ? ` for instance "${blind.name}"` : ''}, so the action cannot wait until Airflow has parsed the push before reloading Dagster.`,
+      configPath
+        ? 'Give every instance in the config file a url (and its auth), or set dry-run: true to only report the DAG changes.'
+        : 'Set airflow-url (and its credentials), or set dry-run: true to only report the DAG changes.',
+      configPath ? 'config' : 'airflow-url',
+    );
+  }
   for (const instance of instances) {
     for (const folder of instance.dagsFolders) checkDagsFolder(source.workspace, folder, configPath ? 'config' : 'dags-folder');
   }

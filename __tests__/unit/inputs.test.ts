@@ -17,7 +17,8 @@ function source(inputs: Record<string, string>, env: Record<string, string> = {}
   return { input: (name) => inputs[name] ?? '', env, mask: (secret) => masked.push(secret), workspace, masked };
 }
 
-const dagsterPlus = { 'dagster-cloud-organization': 'hooli', 'dagster-cloud-api-token': 'user:tok3n' };
+const airflow = { 'airflow-url': 'https://airflow.example.com' };
+const dagsterPlus = { ...airflow, 'dagster-cloud-organization': 'hooli', 'dagster-cloud-api-token': 'user:tok3n' };
 
 function failure(inputs: Record<string, string>, env: Record<string, string> = {}): ActionError {
   try {
@@ -40,13 +41,13 @@ describe('readConfig', () => {
   });
 
   it('takes the Dagster+ token from DAGSTER_CLOUD_API_TOKEN when the input is empty', () => {
-    const config = readConfig(source({ 'dagster-cloud-organization': 'hooli' }, { DAGSTER_CLOUD_API_TOKEN: 'from-env' }));
+    const config = readConfig(source({ ...airflow, 'dagster-cloud-organization': 'hooli' }, { DAGSTER_CLOUD_API_TOKEN: 'from-env' }));
     expect(config.dagster!.headers['Dagster-Cloud-Api-Token']).toBe('from-env');
     expect(config.dagster!.endpoint.href).toBe('https://hooli.dagster.cloud/prod/graphql');
   });
 
   it('serves self-hosted GraphQL under dagster-url and masks custom header values', () => {
-    const inputs = source({ 'dagster-url': 'https://dagster.internal/prefix', 'dagster-headers': 'X-Api-Key: s3cret\nCookie: session=abc' });
+    const inputs = source({ ...airflow, 'dagster-url': 'https://dagster.internal/prefix', 'dagster-headers': 'X-Api-Key: s3cret\nCookie: session=abc' });
     const config = readConfig(inputs);
     expect(config.dagster!.endpoint.href).toBe('https://dagster.internal/prefix/graphql');
     expect(config.dagster!.headers).toEqual({ 'X-Api-Key': 's3cret', Cookie: 'session=abc' });
@@ -70,7 +71,8 @@ describe('readConfig', () => {
     [{ 'dagster-url': 'https://d.example.com', 'dagster-headers': 'no colon here' }, 'dagster-headers', /line 1 is not a header/],
     [{ ...dagsterPlus, 'airflow-url': 'https://a.example.com', 'airflow-token': 't', 'airflow-password': 'p', 'airflow-username': 'u' }, 'airflow-token', /Both/],
     [{ ...dagsterPlus, 'airflow-url': 'https://a.example.com', 'airflow-username': 'u' }, 'airflow-username/airflow-password', /half/],
-    [{ ...dagsterPlus, 'airflow-token': 't' }, 'airflow-url', /airflow-url is empty/],
+    [{ ...dagsterPlus, 'airflow-url': '', 'airflow-token': 't' }, 'airflow-url', /airflow-url is empty/],
+    [{ ...dagsterPlus, 'airflow-url': '' }, 'airflow-url', /cannot wait until Airflow has parsed the push/],
     [{ ...dagsterPlus, 'dags-folder': 'missing_folder' }, 'dags-folder', /does not exist/],
     [{ ...dagsterPlus, 'dags-folder': '../elsewhere' }, 'dags-folder', /outside the repository/],
     [{ ...dagsterPlus, 'dry-run': 'maybe' }, 'dry-run', /not a boolean/],
@@ -84,8 +86,8 @@ describe('readConfig', () => {
   });
 
   it('allows plain http to loopback, and elsewhere only with allow-insecure-http', () => {
-    expect(readConfig(source({ 'dagster-url': 'http://127.0.0.1:3000', 'dagster-headers': 'X-Api-Key: k' })).dagster!.endpoint.href).toBe('http://127.0.0.1:3000/graphql');
-    const config = readConfig(source({ 'dagster-url': 'http://dagster.svc', 'dagster-headers': 'X-Api-Key: k', 'allow-insecure-http': 'true' }));
+    expect(readConfig(source({ ...airflow, 'dagster-url': 'http://127.0.0.1:3000', 'dagster-headers': 'X-Api-Key: k' })).dagster!.endpoint.href).toBe('http://127.0.0.1:3000/graphql');
+    const config = readConfig(source({ ...airflow, 'dagster-url': 'http://dagster.svc', 'dagster-headers': 'X-Api-Key: k', 'allow-insecure-http': 'true' }));
     expect(config.dagster!.endpoint.protocol).toBe('http:');
   });
 
@@ -103,7 +105,7 @@ describe('the config file', () => {
   function withConfig(text: string, inputs: Record<string, string> = {}, env: Record<string, string> = {}) {
     const file = `config-${Math.random().toString(36).slice(2)}.yml`;
     writeFileSync(path.join(workspace, file), text);
-    return source({ ...dagsterPlus, config: file, ...inputs }, env);
+    return source({ ...dagsterPlus, 'airflow-url': '', config: file, ...inputs }, env);
   }
 
   it('reads several instances with credentials from environment variables', () => {
