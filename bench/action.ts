@@ -29,6 +29,8 @@ export interface BenchActionRun {
   readonly firstLineMs: number;
   /** Peak resident set of the node process, bytes; undefined without /usr/bin/time. */
   readonly maxRssBytes?: number;
+  /** Resident set sampled from /proc every 20 ms: [ms since spawn, bytes]. Empty where /proc is missing. */
+  readonly rssSamples: readonly (readonly [number, number])[];
 }
 
 export interface BenchActionOptions {
@@ -85,7 +87,13 @@ export async function runBundle(options: BenchActionOptions): Promise<BenchActio
       }
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const rssSamples: [number, number][] = [];
+    const sampler = setInterval(() => {
+      const rss = residentSet(child.pid, measured.command !== process.execPath);
+      if (rss !== undefined) rssSamples.push([performance.now() - started, rss]);
+    }, 20);
     const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    clearInterval(sampler);
     const wallMs = performance.now() - started;
     if (partial) lines.push({ at: wallMs, text: partial });
 
@@ -100,6 +108,7 @@ export async function runBundle(options: BenchActionOptions): Promise<BenchActio
       wallMs,
       firstLineMs: lines[0]?.at ?? wallMs,
       maxRssBytes: readPeakMemory(files.rss),
+      rssSamples,
     };
   } finally {
     rmSync(runner, { recursive: true, force: true });
@@ -118,6 +127,23 @@ export async function runNodeNoop(): Promise<{ wallMs: number; maxRssBytes?: num
     return { wallMs: performance.now() - started, maxRssBytes: readPeakMemory(rss) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** VmRSS of the node process (the wrapper's child when wrapped), in bytes. */
+function residentSet(pid: number | undefined, wrapped: boolean): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    let target = pid;
+    if (wrapped) {
+      const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+      if (!children) return undefined;
+      target = Number(children.split(' ')[0]);
+    }
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${target}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -41,6 +41,8 @@ interface Flags {
   pollMs: number;
   airflowTimeout: string;
   baselines: boolean;
+  /** Also run with simulated parse and load delays. */
+  delays: boolean;
   warmup: boolean;
   quick: boolean;
   json?: string;
@@ -62,6 +64,7 @@ const HELP = `npm run bench -- [options]
   --poll-interval MS    the action's poll-interval input (default 250)
   --airflow-timeout T   the action's airflow-timeout input (default 120s)
   --no-baselines        skip baselines (a) and (b)
+  --no-delays           skip the run with simulated parse/load delays (only the net run)
   --no-warmup           skip the unmeasured first run
   --quick               a small smoke run (600 files, 60 changed, 2 runs)
   --json FILE           also write every measurement as JSON
@@ -84,6 +87,7 @@ function parseFlags(argv: readonly string[]): Flags {
     pollMs: 250,
     airflowTimeout: '120s',
     baselines: true,
+    delays: true,
     warmup: !quick,
     quick,
     seed: 1,
@@ -150,6 +154,9 @@ function parseFlags(argv: readonly string[]): Flags {
       case '--no-baselines':
         flags.baselines = false;
         break;
+      case '--no-delays':
+        flags.delays = false;
+        break;
       case '--no-warmup':
         flags.warmup = false;
         break;
@@ -209,6 +216,8 @@ interface RunResult {
   readonly needed: readonly string[];
   /** From the arrival times of the action's log lines. */
   readonly phases: Phases;
+  /** Resident set when discovery ended, when the DAGs were read, and at the end (bytes, sampled). */
+  readonly rssAt: { readonly startup?: number; readonly discovery?: number; readonly reading?: number; readonly end?: number };
   /** CPU the benchmark process (the simulators) used during the run. */
   readonly simulatorCpuMs: number;
 }
@@ -282,6 +291,8 @@ function analyse(repo: BenchRepo, world: World, kind: Kind, action: BenchActionR
     dagsterSync: between(marks.dagster, marks.end),
     finish: marks.end === undefined ? undefined : action.wallMs - marks.end,
   };
+  const rssBy = (time: number | undefined) => (time === undefined ? undefined : action.rssSamples.filter(([at]) => at <= time).at(-1)?.[1]);
+  const rssAt = { startup: rssBy(marks.discover), discovery: rssBy(marks.changes), reading: rssBy(marks.read), end: rssBy(marks.end) };
 
   const byKind: Record<string, number> = {};
   const rounds: number[] = [];
@@ -340,6 +351,7 @@ function analyse(repo: BenchRepo, world: World, kind: Kind, action: BenchActionR
     reloaded,
     needed,
     phases,
+    rssAt,
     simulatorCpuMs,
   };
 }
@@ -454,8 +466,8 @@ async function measureScale(scale: number, flags: Flags, log: (line: string) => 
   }
   for (let run = 1; run <= flags.runs; run++) {
     const started = performance.now();
-    for (let i = 0; i < 3; i++) noop.push((await runNodeNoop()).wallMs);
-    const kinds: Kind[] = flags.baselines ? ['delays', 'net', 'serial'] : ['delays', 'net'];
+    for (let i = 0; i < 5; i++) noop.push((await runNodeNoop()).wallMs);
+    const kinds: Kind[] = [...(flags.delays ? (['delays'] as const) : []), 'net', ...(flags.baselines ? (['serial'] as const) : [])];
     for (const kind of kinds) {
       const result = await runOnce(repo, flags, kind);
       reportProblem(result);
@@ -472,9 +484,8 @@ async function measureScale(scale: number, flags: Flags, log: (line: string) => 
         await world.close();
       }
     }
-    const last = runs.delays.at(-1)!;
     log(
-      `Run ${run}/${flags.runs} (${ms(performance.now() - started)}): with delays ${ms(last.action.wallMs)}, net ${ms(runs.net.at(-1)!.action.wallMs)}${
+      `Run ${run}/${flags.runs} (${ms(performance.now() - started)}):${flags.delays ? ` with delays ${ms(runs.delays.at(-1)!.action.wallMs)},` : ''} net ${ms(runs.net.at(-1)!.action.wallMs)}${
         flags.baselines ? `, one request at a time ${ms(runs.serial.at(-1)!.action.wallMs)}` : ''
       }`,
     );
@@ -525,24 +536,26 @@ function scaleTable(result: ScaleResult, flags: Flags, bundle: { total: number }
   const waitedSumNet = medianOf(ok(net), (run) => run.report?.airflow.reduce((sum, instance) => sum + instance.waitedMs, 0));
   const waitedMaxNet = medianOf(ok(net), (run) => Math.max(0, ...(run.report?.airflow.map((instance) => instance.waitedMs) ?? [])));
 
-  const reqAirflow = medianOf(delays, (run) => run.airflow.total);
-  const reqAirflowBudget = medianOf(delays, (run) => run.airflow.budget);
+  // Requests, reloads and CPU come from the run with delays when there is one.
+  const primary = delays.length ? delays : net;
+  const reqAirflow = medianOf(primary, (run) => run.airflow.total);
+  const reqAirflowBudget = medianOf(primary, (run) => run.airflow.budget);
   const reqAirflowNet = medianOf(net, (run) => run.airflow.total);
   const reqAirflowNetBudget = medianOf(net, (run) => run.airflow.budget);
-  const airflowKinds = [...new Set(delays.flatMap((run) => Object.keys(run.airflow.byKind)))].sort();
-  const reqDagster = medianOf(delays, (run) => run.dagster.total);
-  const reqDagsterBudget = medianOf(delays, (run) => run.dagster.budget);
-  const dagsterOps = [...new Set(delays.flatMap((run) => Object.keys(run.dagster.byOperation)))].sort();
-  const roundsOf = medianOf(delays, (run) => Math.max(...run.airflow.rounds));
+  const airflowKinds = [...new Set(primary.flatMap((run) => Object.keys(run.airflow.byKind)))].sort();
+  const reqDagster = medianOf(primary, (run) => run.dagster.total);
+  const reqDagsterBudget = medianOf(primary, (run) => run.dagster.budget);
+  const dagsterOps = [...new Set(primary.flatMap((run) => Object.keys(run.dagster.byOperation)))].sort();
+  const roundsOf = medianOf(primary, (run) => Math.max(...run.airflow.rounds));
 
-  const sample = ok(delays)[0] ?? delays[0]!;
+  const sample = ok(primary)[0] ?? primary[0]!;
   const needed = sample.needed;
   const needless = Math.max(...delays.concat(net).map((run) => run.reloaded.filter((name) => !run.needed.includes(name)).length));
   const missed = Math.max(...delays.concat(net).map((run) => run.needed.filter((name) => !run.reloaded.includes(name)).length));
-  const reloadedCount = medianOf(delays, (run) => run.reloaded.length);
+  const reloadedCount = medianOf(primary, (run) => run.reloaded.length);
   const rss = Math.max(...all.map((run) => run.action.maxRssBytes ?? Number.NaN).filter(Number.isFinite));
   const rssMedian = medianOf(all, (run) => run.action.maxRssBytes);
-  const simCpu = medianOf(delays, (run) => run.simulatorCpuMs);
+  const simCpu = medianOf(primary, (run) => run.simulatorCpuMs);
 
   const netTotal = wall(net);
   const serialTotal = wall(serial);
@@ -582,16 +595,16 @@ function scaleTable(result: ScaleResult, flags: Flags, bundle: { total: number }
       '< 1 s',
       against(readTotal, 1000),
     ],
-    ['Requests (run with delays)'],
+    [`Requests (${delays.length ? 'run with delays' : 'net run'})`],
     [
       `to Airflow (${count(roundsOf)} poll rounds)`,
       `${count(reqAirflow)} (allowance ${count(reqAirflowBudget)}); net run ${count(reqAirflowNet)} (allowance ${count(reqAirflowNetBudget)})`,
       '<= list pages x rounds + 1/changed DAG',
       against(reqAirflow, reqAirflowBudget),
     ],
-    ...airflowKinds.map((name): Row => [`  ${name}`, count(medianOf(delays, (run) => run.airflow.byKind[name] ?? 0))]),
+    ...airflowKinds.map((name): Row => [`  ${name}`, count(medianOf(primary, (run) => run.airflow.byKind[name] ?? 0))]),
     ['to Dagster', `${count(reqDagster)} (allowance ${count(reqDagsterBudget)})`, '<= 3 + per location: reload, polls, read-back', against(reqDagster, reqDagsterBudget)],
-    ...dagsterOps.map((name): Row => [`  ${name}`, count(medianOf(delays, (run) => run.dagster.byOperation[name] ?? 0))]),
+    ...dagsterOps.map((name): Row => [`  ${name}`, count(medianOf(primary, (run) => run.dagster.byOperation[name] ?? 0))]),
     ['Reloads'],
     [
       'locations reloaded vs needing it',
@@ -601,6 +614,10 @@ function scaleTable(result: ScaleResult, flags: Flags, bundle: { total: number }
     ],
     ['Memory'],
     ['peak RSS of the action (max over runs)', `${mb(rss)} (median ${mb(rssMedian)})`, '< 200 MB', against(rss, 200e6)],
+    [
+      '  RSS after connecting | discovery | reading | at the end',
+      (['startup', 'discovery', 'reading', 'end'] as const).map((key) => mb(medianOf(ok(net), (run) => run.rssAt[key]))).join(' | '),
+    ],
   ];
   if (flags.baselines) {
     rows.push(
@@ -612,7 +629,7 @@ function scaleTable(result: ScaleResult, flags: Flags, bundle: { total: number }
       ['(b) one request at a time (serializing proxy)', `${ms(serialTotal)} vs ${ms(netTotal)} net (${ratio(serialTotal / netTotal)}); Airflow stage ${ms(timing(serial, 'airflowMs'))} vs ${ms(timing(net, 'airflowMs'))}`],
     );
   }
-  rows.push(['Environment'], ['benchmark process CPU (simulators) per run with delays', ms(simCpu)]);
+  rows.push(['Environment'], [`benchmark process CPU (simulators) per ${delays.length ? 'run with delays' : 'net run'}`, ms(simCpu)]);
   const text = `${header}\n\n${renderTable(rows)}`;
   return {
     text,

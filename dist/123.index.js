@@ -70,7 +70,7 @@ class GitHubApiRevisions {
     /** The merge base of two revisions, or null when they share no history. */
     async mergeBase(a, b) {
         try {
-            const { data } = await this.call('compare', (request) => this.octokit.rest.repos.compareCommitsWithBasehead({ ...this.repoParams(), basehead: `${a}...${b}`, per_page: 1, request }));
+            const { data } = await this.call('compare', (request) => this.octokit.rest.repos.compareCommitsWithBasehead({ ...this.repoParams(), basehead: `${a}...${b}`, per_page: 1, request }), (body) => typeof field(field(body, 'merge_base_commit'), 'sha') === 'string');
             return data.merge_base_commit.sha;
         }
         catch (error) {
@@ -81,7 +81,7 @@ class GitHubApiRevisions {
         }
     }
     async compare(base, head) {
-        const { data } = await this.call('compare', (request) => this.octokit.rest.repos.compareCommitsWithBasehead({ ...this.repoParams(), basehead: `${base}...${head}`, request }));
+        const { data } = await this.call('compare', (request) => this.octokit.rest.repos.compareCommitsWithBasehead({ ...this.repoParams(), basehead: `${base}...${head}`, request }), (body) => typeof field(body, 'status') === 'string' && typeof field(body, 'total_commits') === 'number' && (field(body, 'files') === undefined || Array.isArray(field(body, 'files'))));
         const files = [];
         for (const file of data.files ?? []) {
             const kind = COMPARE_STATUS[file.status];
@@ -132,7 +132,7 @@ class GitHubApiRevisions {
     tree(rev) {
         let tree = this.trees.get(rev);
         if (!tree) {
-            tree = this.call('tree', (request) => this.octokit.rest.git.getTree({ ...this.repoParams(), tree_sha: rev, recursive: 'true', request })).then(({ data }) => {
+            tree = this.call('tree', (request) => this.octokit.rest.git.getTree({ ...this.repoParams(), tree_sha: rev, recursive: 'true', request }), (body) => Array.isArray(field(body, 'tree'))).then(({ data }) => {
                 if (data.truncated) {
                     throw new _model_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .l(`The GitHub API listed only part of the files at ${rev} (the repository tree is too large for one request).`, 'Check out the repository with its history (actions/checkout with fetch-depth: 0) so that the local clone is used instead of the API.');
                 }
@@ -152,7 +152,7 @@ class GitHubApiRevisions {
     blob(sha) {
         let blob = this.blobs.get(sha);
         if (!blob) {
-            blob = this.call('blob', (request) => this.octokit.rest.git.getBlob({ ...this.repoParams(), file_sha: sha, request })).then(({ data }) => data.encoding === 'base64' ? Buffer.from(data.content, 'base64').toString('utf8') : data.content);
+            blob = this.call('blob', (request) => this.octokit.rest.git.getBlob({ ...this.repoParams(), file_sha: sha, request }), (body) => typeof field(body, 'content') === 'string' && typeof field(body, 'encoding') === 'string').then(({ data }) => data.encoding === 'base64' ? Buffer.from(data.content, 'base64').toString('utf8') : data.content);
             this.blobs.set(sha, blob);
         }
         return blob;
@@ -160,13 +160,18 @@ class GitHubApiRevisions {
     repoParams() {
         return { owner: this.options.owner, repo: this.options.repo };
     }
-    /** One request, limited in concurrency, retried when transient, counted per attempt; failures become ActionErrors. */
-    call(what, send) {
+    /**
+     * One request, limited in concurrency, retried when transient, counted per attempt; failures become ActionErrors.
+     * `valid` checks the body: Octokit hands back what it could not parse as JSON (a connection reset mid-body, a
+     * truncated body, a proxy's login page) as a string, which is retried like a network failure.
+     */
+    call(what, send, valid) {
         const timeout = this.options.requestTimeoutMs ?? 30_000;
         return this.limit(() => (0,p_retry__WEBPACK_IMPORTED_MODULE_4__/* ["default"] */ .Ay)(async () => {
             this.count++;
+            let result;
             try {
-                return await send({ signal: AbortSignal.timeout(timeout) });
+                result = await send({ signal: AbortSignal.timeout(timeout) });
             }
             catch (error) {
                 const status = statusOf(error);
@@ -174,7 +179,12 @@ class GitHubApiRevisions {
                     throw error;
                 throw new p_retry__WEBPACK_IMPORTED_MODULE_4__/* .AbortError */ .lc(apiError(what, this.options, status, error));
             }
+            if (!valid(result.data))
+                throw new GarbledAnswer();
+            return result;
         }, { retries: this.options.retries ?? 3, minTimeout: 200, maxTimeout: 5_000, randomize: true }).catch((error) => {
+            if (error instanceof GarbledAnswer)
+                throw garbledError(what, this.options);
             throw error instanceof ApiError ? error : apiError(what, this.options, statusOf(error), error);
         }));
     }
@@ -194,6 +204,15 @@ class ApiError extends _model_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ 
         super(message, fix, 'github-token');
         this.status = status;
     }
+}
+/** A body that is not the JSON the endpoint answers. */
+class GarbledAnswer extends Error {
+}
+function garbledError(what, repo) {
+    return new ApiError(`the GitHub API (${what} of ${repo.owner}/${repo.repo}) kept answering something that is not its JSON (a connection cut mid-answer, a truncated body, or a proxy's page).`, 'Check GITHUB_API_URL and any proxy between the runner and GitHub, then re-run; or check out the repository with fetch-depth: 0 so that the API is not needed.', undefined);
+}
+function field(body, name) {
+    return body !== null && typeof body === 'object' ? body[name] : undefined;
 }
 function apiError(what, repo, status, error) {
     const where = `the GitHub API (${what} of ${repo.owner}/${repo.repo})`;

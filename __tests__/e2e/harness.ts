@@ -200,7 +200,8 @@ export function expectNoSecretLeaks(run: ActionRun, world: World, options: { ext
     { where: 'Airflow simulator', origin: new URL(world.s.airflow.url).origin, text: JSON.stringify(world.s.airflow.requests) },
     { where: 'Dagster simulator', origin: new URL(world.s.dagster.url).origin, text: JSON.stringify(world.s.dagster.operations) },
     ...(world.github ? [{ where: 'GitHub API simulator', origin: new URL(world.github.url).origin, text: JSON.stringify(world.github.requests) }] : []),
-    ...(options.taps ?? []).map((tap) => ({ where: `server at ${tap.origin}`, origin: tap.origin, text: JSON.stringify(tap.requests) })),
+    // A tap that forwards to a server stands for it: it may see that server's credentials, and no other.
+    ...(options.taps ?? []).map((tap) => ({ where: `server at ${tap.origin}`, origin: tap.target ?? tap.origin, text: JSON.stringify(tap.requests) })),
   ];
   for (const secret of secrets) {
     expect(secret.value.length, secret.name).toBeGreaterThan(8);
@@ -245,7 +246,11 @@ export type TapFaultKind =
   /** `status` with a JSON message; with `retryAfter`, a Retry-After header. */
   | 'status'
   /** `status` (default 400) with a body that echoes the request headers, as some debugging proxies do. */
-  | 'echo-headers';
+  | 'echo-headers'
+  /** Forwards the request, then answers `status` (default 502) instead of the server's answer: a gateway timing out after the server acted. */
+  | 'status-after-forward'
+  /** `status` (default 200) with `body` as JSON: a server answering something else than usual. */
+  | 'json';
 
 export interface TapFault {
   readonly match?: (request: { method: string; path: string; body: string }) => boolean;
@@ -255,12 +260,15 @@ export interface TapFault {
   readonly status?: number;
   readonly retryAfter?: string;
   readonly location?: string;
+  readonly body?: unknown;
 }
 
 /** An HTTP server on 127.0.0.1 that records every request raw and forwards it to `target` (an origin), unless a fault answers. */
 export interface Tap {
   readonly url: string;
   readonly origin: string;
+  /** The origin it forwards to, whose credentials it may see; undefined for a tap that answers itself. */
+  readonly target?: string;
   readonly port: number;
   readonly requests: RawRequest[];
   readonly faults: TapFault[];
@@ -314,6 +322,13 @@ export async function startTap(target?: string, port = 0): Promise<Tap> {
           .writeHead(fault.status ?? 503, { 'content-type': 'application/json', ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}) })
           .end(JSON.stringify({ message: `simulated ${fault.status ?? 503}` }));
         return;
+      case 'status-after-forward':
+        await forward(req, body).catch(() => undefined);
+        res.writeHead(fault.status ?? 502, { 'content-type': 'text/html' }).end(`<html><body>${fault.status ?? 502} Bad Gateway</body></html>`);
+        return;
+      case 'json':
+        res.writeHead(fault.status ?? 200, { 'content-type': 'application/json' }).end(JSON.stringify(fault.body ?? null));
+        return;
       case 'echo-headers':
         res.writeHead(fault.status ?? 400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'bad request', received: req.headers }));
         return;
@@ -361,6 +376,7 @@ export async function startTap(target?: string, port = 0): Promise<Tap> {
   return {
     url: `http://127.0.0.1:${bound}`,
     origin: `http://127.0.0.1:${bound}`,
+    ...(target ? { target: new URL(target).origin } : {}),
     port: bound,
     requests,
     faults,

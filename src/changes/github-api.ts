@@ -71,8 +71,10 @@ export class GitHubApiRevisions implements Revisions {
   /** The merge base of two revisions, or null when they share no history. */
   async mergeBase(a: string, b: string): Promise<string | null> {
     try {
-      const { data } = await this.call('compare', (request) =>
-        this.octokit.rest.repos.compareCommitsWithBasehead({ ...this.repoParams(), basehead: `${a}...${b}`, per_page: 1, request }),
+      const { data } = await this.call(
+        'compare',
+        (request) => this.octokit.rest.repos.compareCommitsWithBasehead({ ...this.repoParams(), basehead: `${a}...${b}`, per_page: 1, request }),
+        (body) => typeof field(field(body, 'merge_base_commit'), 'sha') === 'string',
       );
       return data.merge_base_commit.sha;
     } catch (error) {
@@ -83,8 +85,10 @@ export class GitHubApiRevisions implements Revisions {
   }
 
   private async compare(base: string, head: string): Promise<{ status: string; totalCommits: number; files: FileChange[] }> {
-    const { data } = await this.call('compare', (request) =>
-      this.octokit.rest.repos.compareCommitsWithBasehead({ ...this.repoParams(), basehead: `${base}...${head}`, request }),
+    const { data } = await this.call(
+      'compare',
+      (request) => this.octokit.rest.repos.compareCommitsWithBasehead({ ...this.repoParams(), basehead: `${base}...${head}`, request }),
+      (body) => typeof field(body, 'status') === 'string' && typeof field(body, 'total_commits') === 'number' && (field(body, 'files') === undefined || Array.isArray(field(body, 'files'))),
     );
     const files: FileChange[] = [];
     for (const file of data.files ?? []) {
@@ -133,7 +137,11 @@ export class GitHubApiRevisions implements Revisions {
   private tree(rev: string): Promise<Map<string, string>> {
     let tree = this.trees.get(rev);
     if (!tree) {
-      tree = this.call('tree', (request) => this.octokit.rest.git.getTree({ ...this.repoParams(), tree_sha: rev, recursive: 'true', request })).then(({ data }) => {
+      tree = this.call(
+        'tree',
+        (request) => this.octokit.rest.git.getTree({ ...this.repoParams(), tree_sha: rev, recursive: 'true', request }),
+        (body) => Array.isArray(field(body, 'tree')),
+      ).then(({ data }) => {
         if (data.truncated) {
           throw new ActionError(
             `The GitHub API listed only part of the files at ${rev} (the repository tree is too large for one request).`,
@@ -157,7 +165,11 @@ export class GitHubApiRevisions implements Revisions {
   private blob(sha: string): Promise<string> {
     let blob = this.blobs.get(sha);
     if (!blob) {
-      blob = this.call('blob', (request) => this.octokit.rest.git.getBlob({ ...this.repoParams(), file_sha: sha, request })).then(({ data }) =>
+      blob = this.call(
+        'blob',
+        (request) => this.octokit.rest.git.getBlob({ ...this.repoParams(), file_sha: sha, request }),
+        (body) => typeof field(body, 'content') === 'string' && typeof field(body, 'encoding') === 'string',
+      ).then(({ data }) =>
         data.encoding === 'base64' ? Buffer.from(data.content, 'base64').toString('utf8') : data.content,
       );
       this.blobs.set(sha, blob);
@@ -169,23 +181,31 @@ export class GitHubApiRevisions implements Revisions {
     return { owner: this.options.owner, repo: this.options.repo };
   }
 
-  /** One request, limited in concurrency, retried when transient, counted per attempt; failures become ActionErrors. */
-  private call<T>(what: string, send: (request: { signal: AbortSignal }) => Promise<T>): Promise<T> {
+  /**
+   * One request, limited in concurrency, retried when transient, counted per attempt; failures become ActionErrors.
+   * `valid` checks the body: Octokit hands back what it could not parse as JSON (a connection reset mid-body, a
+   * truncated body, a proxy's login page) as a string, which is retried like a network failure.
+   */
+  private call<T extends { data: unknown }>(what: string, send: (request: { signal: AbortSignal }) => Promise<T>, valid: (body: unknown) => boolean): Promise<T> {
     const timeout = this.options.requestTimeoutMs ?? 30_000;
     return this.limit(() =>
       pRetry(
         async () => {
           this.count++;
+          let result: T;
           try {
-            return await send({ signal: AbortSignal.timeout(timeout) });
+            result = await send({ signal: AbortSignal.timeout(timeout) });
           } catch (error) {
             const status = statusOf(error);
             if (status === undefined || status >= 500 || status === 429) throw error;
             throw new AbortError(apiError(what, this.options, status, error));
           }
+          if (!valid(result.data)) throw new GarbledAnswer();
+          return result;
         },
         { retries: this.options.retries ?? 3, minTimeout: 200, maxTimeout: 5_000, randomize: true },
       ).catch((error: unknown) => {
+        if (error instanceof GarbledAnswer) throw garbledError(what, this.options);
         throw error instanceof ApiError ? error : apiError(what, this.options, statusOf(error), error);
       }),
     );
@@ -210,6 +230,21 @@ class ApiError extends ActionError {
   ) {
     super(message, fix, 'github-token');
   }
+}
+
+/** A body that is not the JSON the endpoint answers. */
+class GarbledAnswer extends Error {}
+
+function garbledError(what: string, repo: GitHubApiOptions): ApiError {
+  return new ApiError(
+    `the GitHub API (${what} of ${repo.owner}/${repo.repo}) kept answering something that is not its JSON (a connection cut mid-answer, a truncated body, or a proxy's page).`,
+    'Check GITHUB_API_URL and any proxy between the runner and GitHub, then re-run; or check out the repository with fetch-depth: 0 so that the API is not needed.',
+    undefined,
+  );
+}
+
+function field(body: unknown, name: string): unknown {
+  return body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
 }
 
 function apiError(what: string, repo: GitHubApiOptions, status: number | undefined, error: unknown): ApiError {
