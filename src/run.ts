@@ -97,10 +97,10 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
       dagster = synced.report;
     } catch (error) {
       record('dagster', error);
-      dagster = { ...discovery.base, status: 'failed', locations: [] };
+      dagster = { ...discovery.base, status: 'failed', locations: [], requests: discovery.client.requestCount };
     }
   } else if (discovery) {
-    dagster = { ...discovery.base, status: 'compared', locations: [] };
+    dagster = { ...discovery.base, status: 'compared', locations: [], requests: discovery.client.requestCount };
   }
 
   const range: PushRange = changes?.range ?? { kind: 'skip', event: context.eventName, reason: 'the push could not be read' };

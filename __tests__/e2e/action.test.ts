@@ -68,8 +68,11 @@ describe.each([
     expect(s.dagster.location(LOCATION).dags).toEqual({ prod: ['customers_sync', 'new_reporting', 'orders_etl'] });
 
     expect(run.summary).toMatch(/^## ✅ Reloaded 1 code location/);
-    expect(run.summary).toContain('+`validate`');
+    expect(run.summary).toContain('`validate`');
     expectValidReport(run);
+    // The report counts every request each server received.
+    expect(run.report!.dagster!.requests).toBe(s.dagster.operations.length);
+    expect(run.report!.airflow[0]!.requests).toBe(s.airflow.requests.length);
     const orders = run.report!.changes.dags.find((dag) => dag.dagId === 'orders_etl')!;
     expect(orders.after).toEqual({
       tasks: ['extract', 'load', 'transform', 'validate'],

@@ -26,6 +26,8 @@ export interface SendOptions {
 
 export interface DagsterClient {
   readonly kind: DagsterKind;
+  /** GraphQL operations sent so far, the introspection included (retries of one count once). */
+  readonly requestCount: number;
   readonly capabilities: Capabilities;
   supports(operation: Operation): boolean;
   send<T>(operation: Operation, shape: z.ZodType<T>, variables?: Record<string, unknown>, options?: SendOptions): Promise<T>;
@@ -36,12 +38,18 @@ export class DagsterGraphQLError extends ActionError {}
 
 /** Learns once which of the documents the server can answer, then sends only those. */
 export async function connectDagster(connection: DagsterConnection, deadline: Deadline): Promise<DagsterClient> {
-  const send = <T>(operation: Operation, shape: z.ZodType<T>, variables?: Record<string, unknown>, options?: SendOptions) =>
-    sendOperation(connection, operation, shape, variables, options?.deadline ?? deadline, options?.requestTimeoutMs);
+  let requestCount = 0;
+  const send = <T>(operation: Operation, shape: z.ZodType<T>, variables?: Record<string, unknown>, options?: SendOptions) => {
+    requestCount++;
+    return sendOperation(connection, operation, shape, variables, options?.deadline ?? deadline, options?.requestTimeoutMs);
+  };
   const capabilities = await learnCapabilities(connection.target, send);
   const lacking = (operation: Operation) => operation.requires.filter((member) => !capabilities.members.has(member));
   return {
     kind: connection.kind,
+    get requestCount() {
+      return requestCount;
+    },
     capabilities,
     supports: (operation) => lacking(operation).length === 0,
     send: async (operation, shape, variables, options) => {

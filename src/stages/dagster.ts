@@ -28,7 +28,7 @@ const RELOAD_CONCURRENCY = 4;
 export interface DagsterDiscovery {
   readonly client: DagsterClient;
   readonly locations: readonly LocationView[];
-  readonly base: Omit<DagsterReport, 'locations' | 'status'>;
+  readonly base: Omit<DagsterReport, 'locations' | 'status' | 'requests'>;
 }
 
 export async function discoverDagster(config: Config, log: Logger): Promise<DagsterDiscovery> {
@@ -43,7 +43,7 @@ export async function discoverDagster(config: Config, log: Logger): Promise<Dags
       `${location.name}: ${location.loadStatus}${location.loadError ? ' with a load error' : ''}${instances.length ? `, mirrors ${instances.map((instance) => `${instance} (${location.airflow.get(instance)!.size} DAGs)`).join(', ')}` : ''}`,
     );
   }
-  return { client, locations, base: { kind: dagster.kind, url: dagster.endpoint.href, requests: 0 } };
+  return { client, locations, base: { kind: dagster.kind, url: dagster.endpoint.href } };
 }
 
 /** The locations to consider: those named by code-locations, else every airlift location and configured peer. */
@@ -113,7 +113,7 @@ export async function syncDagster(
       }),
     ),
   );
-  return { report: { ...discovery.base, status: 'compared', locations }, failures };
+  return { report: { ...discovery.base, status: 'compared', locations, requests: discovery.client.requestCount }, failures };
 }
 
 interface Sync {
