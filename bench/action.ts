@@ -2,8 +2,8 @@
 // and GITHUB_* environment as __tests__/support/run-action.ts), and records
 // what the benchmark needs on top: when each log line arrived, the time to the
 // first line (cold start), and the child's peak memory from /usr/bin/time.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BUNDLE, parseOutputFile } from '../__tests__/support/run-action.js';
@@ -29,11 +29,15 @@ export interface BenchActionRun {
   readonly firstLineMs: number;
   /** Peak resident set of the node process, bytes; undefined without /usr/bin/time. */
   readonly maxRssBytes?: number;
+  /** CPU time of the node process (user + system), ms; undefined without /usr/bin/time. */
+  readonly cpuMs?: number;
   /** Resident set sampled from /proc every 20 ms: [ms since spawn, bytes]. Empty where /proc is missing. */
   readonly rssSamples: readonly (readonly [number, number])[];
 }
 
 export interface BenchActionOptions {
+  /** The bundle to run; default dist/index.js. */
+  readonly bundle?: string;
   readonly inputs: Readonly<Record<string, string>>;
   readonly payload: unknown;
   readonly workspace: string;
@@ -70,7 +74,7 @@ export async function runBundle(options: BenchActionOptions): Promise<BenchActio
     };
     for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
 
-    const measured = withPeakMemory(process.execPath, [BUNDLE], files.rss);
+    const measured = withPeakMemory(process.execPath, [options.bundle ?? BUNDLE], files.rss);
     const started = performance.now();
     const child = spawn(measured.command, measured.args, { env, cwd: options.workspace });
     const lines: TimedLine[] = [];
@@ -107,12 +111,41 @@ export async function runBundle(options: BenchActionOptions): Promise<BenchActio
       report: reportPath && existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as RunReport) : undefined,
       wallMs,
       firstLineMs: lines[0]?.at ?? wallMs,
-      maxRssBytes: readPeakMemory(files.rss),
+      ...readUsage(files.rss),
       rssSamples,
     };
   } finally {
     rmSync(runner, { recursive: true, force: true });
   }
+}
+
+/**
+ * A copy of dist/ in a temp folder outside the repository, as a runner has it (no node_modules
+ * anywhere above): the benchmark runs the bundle as it was when it started, whatever rebuilds
+ * happen meanwhile (the wasm files and chunks are found next to index.js). When the copy cannot
+ * load a module there, the bundle is not self-contained: `missing` names it, and the copy is made
+ * inside the repository instead (under .tmp/, where node_modules resolves) so the measurements
+ * still run.
+ */
+export function snapshotBundle(repoRoot: string): { bundle: string; missing?: string; remove: () => void } {
+  const outside = copyDist(os.tmpdir());
+  const missing = missingModule(outside.bundle);
+  if (!missing) return outside;
+  outside.remove();
+  mkdirSync(path.join(repoRoot, '.tmp'), { recursive: true });
+  return { ...copyDist(path.join(repoRoot, '.tmp')), missing };
+}
+
+function copyDist(parent: string): { bundle: string; remove: () => void } {
+  const dir = mkdtempSync(path.join(parent, 'airlift-bench-dist-'));
+  cpSync(path.dirname(BUNDLE), dir, { recursive: true });
+  return { bundle: path.join(dir, path.basename(BUNDLE)), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Loads the bundle with no inputs (it stops at the inputs check) and reports a module it could not find. */
+function missingModule(bundle: string): string | undefined {
+  const result = spawnSync(process.execPath, [bundle], { cwd: path.dirname(bundle), env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 30_000 });
+  return /Cannot find (?:module|package) '([^']+)'/.exec(`${result.stderr}\n${result.stdout}`)?.[1];
 }
 
 /** `node -e 0` under the same wrapper: the floor a cold start is compared with. */
@@ -124,7 +157,7 @@ export async function runNodeNoop(): Promise<{ wallMs: number; maxRssBytes?: num
     const started = performance.now();
     const child = spawn(measured.command, measured.args, { stdio: 'ignore', env: { PATH: process.env.PATH ?? '' } });
     await new Promise<void>((resolve) => child.on('close', () => resolve()));
-    return { wallMs: performance.now() - started, maxRssBytes: readPeakMemory(rss) };
+    return { wallMs: performance.now() - started, ...readUsage(rss) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -147,14 +180,18 @@ function residentSet(pid: number | undefined, wrapped: boolean): number | undefi
   }
 }
 
-/** GNU time's %M is the peak resident set size in KiB. */
+/** GNU time: %M is the peak resident set size in KiB, %U and %S the user and system CPU seconds. */
 function withPeakMemory(command: string, args: readonly string[], output: string): { command: string; args: string[] } {
   if (!existsSync(TIME_BIN)) return { command, args: [...args] };
-  return { command: TIME_BIN, args: ['-f', '%M', '-o', output, command, ...args] };
+  return { command: TIME_BIN, args: ['-f', '%M %U %S', '-o', output, command, ...args] };
 }
 
-function readPeakMemory(file: string): number | undefined {
-  if (!existsSync(file)) return undefined;
-  const kib = Number.parseInt(readFileSync(file, 'utf8').trim().split('\n').pop() ?? '', 10);
-  return Number.isFinite(kib) ? kib * 1024 : undefined;
+function readUsage(file: string): { maxRssBytes?: number; cpuMs?: number } {
+  if (!existsSync(file)) return {};
+  // A non-zero exit adds a "Command exited with ..." line first.
+  const [kib, user, system] = (readFileSync(file, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number);
+  return {
+    ...(Number.isFinite(kib) ? { maxRssBytes: kib! * 1024 } : {}),
+    ...(Number.isFinite(user) && Number.isFinite(system) ? { cpuMs: (user! + system!) * 1000 } : {}),
+  };
 }

@@ -111,10 +111,14 @@ export async function request(target: HttpTarget, req: HttpRequest): Promise<Htt
   const url = resolve(target.baseUrl, req.path, req.query);
   const where = `${req.method ?? 'GET'} ${url.pathname}`;
   const retries = target.retries ?? 5;
+  // When the deadline ends the retries, the last real failure (a 503, a refusal) is the news, not the deadline,
+  // nor the timeout of an attempt the deadline cut short.
+  let lastFailure: unknown;
+  const cutShort = (error: unknown) => isDeadline(error) && remaining(req.deadline) === 0;
   try {
     return await pRetry(
       async () => {
-        if (remaining(req.deadline) === 0) throw new AbortError(deadlineError(target, where));
+        if (remaining(req.deadline) === 0) throw new AbortError(lastFailure === undefined ? deadlineError(target, where) : toHttpError(target, where, lastFailure, req));
         const response = await sendFollowingRedirects(target, req, url);
         if (TRANSIENT_STATUSES.has(response.status) && !req.accept?.includes(response.status)) {
           throw new TransientStatus(response);
@@ -130,6 +134,7 @@ export async function request(target: HttpTarget, req: HttpRequest): Promise<Htt
         maxRetryTime: remaining(req.deadline),
         shouldRetry: ({ error }) => isTransient(error) && (req.idempotent !== false || notProcessed(error)),
         onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+          if (!cutShort(error) || lastFailure === undefined) lastFailure = error;
           target.log(`${target.service} ${where}: attempt ${attemptNumber} failed (${describe(error)}); ${retriesLeft} retries left`);
           const wait = error instanceof TransientStatus ? retryAfterMs(error.response) : undefined;
           if (wait !== undefined && retriesLeft > 0) await sleep(Math.min(wait, remaining(req.deadline)));
@@ -137,7 +142,7 @@ export async function request(target: HttpTarget, req: HttpRequest): Promise<Htt
       },
     ).then((response) => checkStatus(target, req, where, response));
   } catch (error) {
-    throw toHttpError(target, where, error, req);
+    throw toHttpError(target, where, cutShort(error) && lastFailure !== undefined ? lastFailure : error, req);
   }
 }
 

@@ -100,7 +100,18 @@ export interface InputSource {
   readonly workspace: string;
 }
 
-export function readConfig(source: InputSource): Config {
+export function readConfig(given: InputSource): Config {
+  // Every secret input is masked first, once, before any check can fail and before anything is printed.
+  const masked = new Set<string>();
+  const source: InputSource = {
+    ...given,
+    mask: (value) => {
+      if (masked.has(value)) return;
+      masked.add(value);
+      given.mask(value);
+    },
+  };
+  maskSecretInputs(source);
   const allowInsecureHttp = readBoolean(source, 'allow-insecure-http', false);
   const dryRun = readBoolean(source, 'dry-run', false);
   const configPath = source.input('config').trim();
@@ -408,6 +419,18 @@ function readHeaders(source: InputSource, raw: string, input: string): Record<st
     headers[name] = value;
   });
   return headers;
+}
+
+function maskSecretInputs(source: InputSource): void {
+  secret(source, source.input('airflow-password'));
+  for (const name of ['airflow-token', 'dagster-cloud-api-token', 'github-token', 'rebuild-token']) secret(source, source.input(name).trim());
+  secret(source, (source.env.DAGSTER_CLOUD_API_TOKEN ?? '').trim());
+  for (const name of ['airflow-headers', 'dagster-headers']) {
+    for (const line of source.input(name).split(/\r?\n/)) {
+      const colon = line.indexOf(':');
+      if (colon > 0 && !line.trim().startsWith('#')) secret(source, line.slice(colon + 1).trim());
+    }
+  }
 }
 
 function secret(source: InputSource, value: string): string {

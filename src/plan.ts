@@ -21,6 +21,8 @@ export interface LiveInstance {
   readonly instance: string;
   /** Active (not stale) DAG ids. */
   readonly activeDagIds: ReadonlySet<string>;
+  /** The record of each DAG that caught up with the push, as Airflow shows it now. */
+  readonly parsed?: ReadonlyMap<string, NonNullable<HeldDag['snapshot']>>;
 }
 
 export type StaleReason =
@@ -74,6 +76,7 @@ function planLocation(location: LocationHoldings, input: PlanInput): LocationPla
     const held = location.airflow.get(instance) ?? new Map<string, HeldDag>();
     const present = new Set<string>();
     const absent = new Set<string>();
+    const live = input.live.find((entry) => entry.instance === instance);
     for (const change of input.changes) {
       if (change.instance !== instance) continue;
       const holds = held.get(change.dagId);
@@ -84,9 +87,8 @@ function planLocation(location: LocationHoldings, input: PlanInput): LocationPla
       }
       present.add(change.dagId);
       if (!holds) reasons.push({ kind: change.kind === 'added' ? 'added' : 'missing', instance, dagId: change.dagId });
-      else if (change.kind === 'modified' && !isFresh(holds, input.head)) reasons.push({ kind: 'modified', instance, dagId: change.dagId });
+      else if (change.kind === 'modified' && !isFresh(holds, input.head, live?.parsed?.get(change.dagId))) reasons.push({ kind: 'modified', instance, dagId: change.dagId });
     }
-    const live = input.live.find((entry) => entry.instance === instance);
     if (input.fullCheck && live) {
       for (const dagId of [...live.activeDagIds].sort()) {
         present.add(dagId);
@@ -109,12 +111,16 @@ function planLocation(location: LocationHoldings, input: PlanInput): LocationPla
 /**
  * A location that already fetched the DAG after the push was parsed holds the
  * new structure (dagster-airlift reads tasks and the DAG record in the same
- * load). Airflow 3 proves it exactly with the bundle version; Airflow 2 only
- * with a parse time later than the pushed commit.
+ * load). The record Airflow shows now, once it caught up, proves it exactly;
+ * without it, Airflow 3's bundle version of the pushed commit does, and for
+ * Airflow 2 a parse time later than the push.
  */
-function isFresh(held: HeldDag, head: PlanInput['head']): boolean {
+function isFresh(held: HeldDag, head: PlanInput['head'], now?: NonNullable<HeldDag['snapshot']>): boolean {
   const snapshot = held.snapshot;
-  if (!snapshot || !head) return false;
+  if (!snapshot) return false;
+  if (now?.bundleVersion && snapshot.bundleVersion === now.bundleVersion) return true;
+  if (now?.lastParsedTime && snapshot.lastParsedTime === now.lastParsedTime) return true;
+  if (!head) return false;
   if (snapshot.bundleVersion) return snapshot.bundleVersion === head.sha;
   const parsed = snapshot.lastParsedTime ? Date.parse(snapshot.lastParsedTime) : Number.NaN;
   return Number.isFinite(parsed) && parsed >= head.time;

@@ -2,7 +2,7 @@
 // outputs. main.ts hands them to the runner.
 import type { DagChange, Edge } from './model.js';
 import type { StaleReason } from './plan.js';
-import type { AirflowReport, FileProblem, LocationReport, RunReport } from './outcome.js';
+import type { AirflowReport, Failure, FileProblem, LiveDagReport, LocationReport, RunReport } from './outcome.js';
 
 /** Rows shown per table before the rest is folded away; the JSON report has everything. */
 export const TABLE_CAP = 50;
@@ -64,22 +64,58 @@ export function renderSummary(report: RunReport): string {
   return `${parts.filter(Boolean).join('\n\n')}\n`;
 }
 
+/** Tables up to this many rows are shown open; longer ones are counted, and their rows folded. */
+const OPEN_ROWS = 12;
+
 function affected(report: RunReport): LocationReport[] {
   return (report.dagster?.locations ?? []).filter((location) => location.reload);
 }
 
+function reloadedLocations(report: RunReport): LocationReport[] {
+  return (report.dagster?.locations ?? []).filter((l) => l.outcome === 'loaded' && !l.outOfSync?.length);
+}
+
 function headline(report: RunReport): string {
-  const reloaded = (report.dagster?.locations ?? []).filter((l) => l.outcome === 'loaded' && !l.outOfSync?.length).length;
+  const reloaded = reloadedLocations(report).length;
   const planned = affected(report).length;
   const title = {
     synced: `✅ Reloaded ${plural(reloaded, 'code location')}`,
     'in-sync': '✅ Dagster is in sync with Airflow',
     planned: `📝 Plan: ${planned ? `reload ${plural(planned, 'code location')}` : 'nothing to reload'}`,
-    failed: '❌ airlift-sync failed',
+    failed: `❌ airlift-sync failed${failedImpact(report)}`,
   }[report.result];
-  const range = describeRange(report);
-  const dags = report.changes.dags.filter((dag) => dag.kind !== 'unchanged').length;
-  return `## ${title}\n\n${range} · ${plural(dags, 'DAG change')}${report.dryRun ? ' · dry run' : ''}`;
+  const facts = [describeRange(report), dagCounts(report), report.dryRun ? 'plan only: nothing reloaded' : ''];
+  const inSync = (report.dagster?.locations ?? []).filter((location) => !location.reload).length;
+  if (report.result === 'synced' && inSync) facts.push(`${plural(inSync, 'other code location')} already in sync`);
+  return `## ${title}\n\n${facts.filter(Boolean).join(' · ')}`;
+}
+
+/** What a failed run still did to Dagster: the first thing a reader needs to know. */
+function failedImpact(report: RunReport): string {
+  const planned = affected(report).length;
+  const reloaded = reloadedLocations(report).length;
+  if (!planned || report.dryRun) return ': nothing reloaded';
+  if (reloaded) return `: reloaded ${reloaded} of ${plural(planned, 'stale code location')}`;
+  return planned === 1 ? ': the stale code location was not reloaded' : `: none of the ${number(planned)} stale code locations reloaded`;
+}
+
+function dagCounts(report: RunReport): string {
+  const dags = report.changes.dags;
+  if (report.range.kind === 'skip') return '';
+  // A full check reads every DAG file at head: nothing is "added", everything is checked.
+  if (report.range.kind === 'full') return `${plural(dags.length, 'DAG')} checked against Airflow`;
+  const changed = dags.filter((dag) => dag.kind !== 'unchanged');
+  const kinds = (['added', 'removed', 'modified'] as const).map((kind) => [kind, changed.filter((dag) => dag.kind === kind).length] as const).filter(([, n]) => n);
+  const edited = dags.filter((dag) => dag.kind === 'unchanged' && !dag.via).length;
+  const importing = dags.filter((dag) => dag.kind === 'unchanged' && dag.via).length;
+  const breakdown = kinds.length > 1 ? ` (${kinds.map(([kind, n]) => `${number(n)} ${kind}`).join(', ')})` : kinds.length ? ` (${kinds[0]![0]})` : '';
+  return [
+    `${plural(changed.length, 'DAG change')}${breakdown}`,
+    edited ? `${plural(edited, 'DAG')} edited without task changes` : '',
+    importing ? `${plural(importing, 'DAG')} importing changed code` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 function describeRange(report: RunReport): string {
@@ -87,96 +123,213 @@ function describeRange(report: RunReport): string {
   switch (range.kind) {
     case 'diff': {
       const text = `\`${range.base.slice(0, 7)}..${range.head.slice(0, 7)}\``;
-      const linked = report.compareUrl ? `[${text}](${report.compareUrl})` : text;
+      const linked = report.compareUrl ? `[${text}](${safeUrl(report.compareUrl)})` : text;
       return `${escape(range.event)} ${linked}${range.forced ? ' (force push: trees compared)' : ''}`;
     }
     case 'full':
       return `${escape(range.event)}: full drift check at \`${range.head.slice(0, 7)}\` (${escape(range.reason)})`;
     case 'skip':
-      return `${escape(range.event)}: nothing to do (${escape(range.reason)})`;
+      // A failed run that never read the push did not decide there was nothing to do.
+      return `${escape(range.event)}: ${report.result === 'failed' ? 'not compared' : 'nothing to do'} (${escape(range.reason)})`;
   }
 }
 
+const STAGE_WHAT: Record<Failure['stage'], string> = {
+  inputs: 'reading the inputs',
+  changes: 'reading the push',
+  airflow: 'waiting for Airflow',
+  dagster: 'reloading Dagster',
+};
+
 function failuresSection(report: RunReport): string {
   if (!report.failures.length) return '';
-  const items = report.failures.map((failure) => `- **${failure.stage}**: ${escape(failure.message)}\n  **Fix:** ${escape(failure.fix)}`);
-  return `### What failed\n\n${items.join('\n')}`;
+  const items = report.failures.map((failure) => {
+    const input = failure.input && !failure.fix.includes(failure.input) ? ` (input ${code(failure.input)})` : '';
+    return `- **${failure.stage}**: ${escape(sentence(failure.message))}\n  **Fix:** ${escape(sentence(failure.fix))}${input}`;
+  });
+  const stages = [...new Set(report.failures.map((failure) => failure.stage))].map(
+    (stage) => `${number(report.failures.filter((failure) => failure.stage === stage).length)} while ${STAGE_WHAT[stage]}`,
+  );
+  const only = report.failures[0]!.stage;
+  const oneStage = report.failures.every((failure) => failure.stage === only);
+  const intro = report.failures.length < 2 ? '' : oneStage ? `${plural(report.failures.length, 'problem')} while ${STAGE_WHAT[only]}:\n\n` : `${plural(report.failures.length, 'problem')}: ${stages.join(', ')}.\n\n`;
+  return `### What failed\n\n${intro}${items.join('\n')}`;
 }
+
+// ─── DAG changes ─────────────────────────────────────────────────────────────
+
+const KIND_ORDER: Record<DagChange['kind'], number> = { added: 0, removed: 1, modified: 2, unchanged: 3 };
 
 function dagsSection(report: RunReport): string {
-  const dags = report.changes.dags;
   const notes = [
-    ...report.changes.syntaxErrors.map((p) => `- ⚠️ syntax error in ${fileLink(report, p.file, p.line)} line ${p.line}: ${escape(p.message)}`),
-    ...report.changes.archives.map((file) => `- 📦 changed archive ${fileLink(report, file)} (not read; Airflow loads it)`),
-    ...report.changes.dynamicDags.map((p) => `- ℹ️ ${fileLink(report, p.file, p.line)} line ${p.line}: ${escape(p.message)}`),
+    ...report.changes.syntaxErrors.map((p) => `- ⚠️ Python syntax error in ${fileLink(report, p.file, p.line)} line ${p.line}: ${escape(p.message)}`),
+    ...report.changes.skippedFiles.map((p) => `- ⚠️ not read: ${fileLink(report, p.file)}: ${escape(p.message)}`),
+    ...report.changes.archives.map((file) => `- 📦 changed archive ${fileLink(report, file)}: not read (Airflow loads it)`),
+    ...report.changes.dynamicDags.map((p) => `- ℹ️ DAG id not readable statically in ${fileLink(report, p.file, p.line)} line ${p.line}: ${escape(p.message)}; compared with Airflow by the file's source`),
   ];
-  if (!dags.length && !notes.length) return '### DAG changes\n\nNo DAG file changed.';
+  const dags = [...report.changes.dags].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.instance.localeCompare(b.instance));
+  if (report.range.kind === 'skip' && !dags.length) return '';
+  const full = report.range.kind === 'full';
+  const title = full ? '### DAGs checked' : '### DAG changes';
+  if (!dags.length && !notes.length) return `${title}\n\n${full ? 'No DAG file found.' : 'No DAG file changed.'}`;
+  const instances = new Set(dags.map((dag) => dag.instance));
+  const showInstance = instances.size > 1;
   const rows = dags.map((dag) => [
-    code(dag.dagId),
-    escape(dag.instance),
-    fileLink(report, dag.file, dag.line) + (dag.previousFile ? ` (from ${escape(dag.previousFile)})` : ''),
-    `${dag.kind}${dag.partial ? ' (partly read)' : ''}${dag.via ? ` (imports ${code(dag.via.module)})` : ''}`,
-    structureDelta(dag),
+    `${code(dag.dagId)}<br>${fileLink(report, dag.file, dag.line)}${dag.previousFile ? `<br>moved from ${code(dag.previousFile)}` : ''}`,
+    ...(showInstance ? [escape(dag.instance)] : []),
+    ...(full ? [] : [changeText(dag)]),
+    full && dag.kind === 'added' ? shapeText(dag.after ?? { tasks: dag.tasksAdded, edges: dag.edgesAdded }) : structureDelta(dag),
   ]);
-  return `### DAG changes\n\n${table(['DAG', 'Instance', 'File', 'Change', 'Tasks and edges'], rows)}${notes.length ? `\n\n${cap(notes).join('\n')}` : ''}`;
+  const header = ['DAG and file', ...(showInstance ? ['Airflow'] : []), ...(full ? [] : ['Change']), 'Tasks and edges'];
+  let body = '';
+  if (rows.length && rows.length <= OPEN_ROWS) body = table(header, rows);
+  else if (rows.length) {
+    const counts = full ? '' : `${countsTable(dags, showInstance)}\n\n`;
+    body = `${counts}${fold(`All ${plural(rows.length, 'DAG')}, with their tasks and edges`, table(header, rows))}`;
+  }
+  return `${title}\n\n${[body, cap(notes).join('\n')].filter(Boolean).join('\n\n')}`;
 }
 
+function countsTable(dags: readonly DagChange[], byInstance: boolean): string {
+  const groups = byInstance ? [...new Set(dags.map((dag) => dag.instance))].sort() : [undefined];
+  const rows = groups.map((instance) => {
+    const own = dags.filter((dag) => instance === undefined || dag.instance === instance);
+    const countOf = (kind: DagChange['kind']) => number(own.filter((dag) => dag.kind === kind).length);
+    return [...(byInstance ? [escape(instance!)] : []), countOf('added'), countOf('removed'), countOf('modified'), countOf('unchanged')];
+  });
+  return table([...(byInstance ? ['Airflow'] : []), 'Added', 'Removed', 'Modified', 'Re-checked (same tasks)'], rows);
+}
+
+function changeText(dag: DagChange): string {
+  const partial = dag.partial ? ' ⚠️ partly read' : '';
+  if (dag.kind === 'unchanged') return `${dag.via ? `imports changed ${code(dag.via.module)}` : 'file edited'}${partial}`;
+  if (dag.kind === 'modified' && dag.previousFile && !hasDelta(dag)) return `moved${partial}`;
+  return `${dag.kind}${partial}${dag.via ? ` (imports ${code(dag.via.module)})` : ''}`;
+}
+
+function hasDelta(dag: DagChange): boolean {
+  return dag.tasksAdded.length + dag.tasksRemoved.length + dag.edgesAdded.length + dag.edgesRemoved.length > 0;
+}
+
+/** Per line: what the push adds, then what it removes; new and removed DAGs are counted, not listed. */
 function structureDelta(dag: DagChange): string {
-  const parts = [
-    ...dag.tasksAdded.map((task) => `+${code(task)}`),
-    ...dag.tasksRemoved.map((task) => `−${code(task)}`),
-    ...dag.edgesAdded.map((edge) => `+${edgeText(edge)}`),
-    ...dag.edgesRemoved.map((edge) => `−${edgeText(edge)}`),
-  ];
-  if (!parts.length) return dag.kind === 'added' ? `${dag.after?.tasks.length ?? 0} tasks` : '';
-  const shown = parts.slice(0, 8).join(' ');
-  return parts.length > 8 ? `${shown} …+${parts.length - 8}` : shown;
+  if (dag.kind === 'added') {
+    const shape = dag.after ?? { tasks: dag.tasksAdded, edges: dag.edgesAdded };
+    return `new: ${shapeText(shape)}`;
+  }
+  if (dag.kind === 'removed') {
+    const shape = dag.before ?? { tasks: dag.tasksRemoved, edges: dag.edgesRemoved };
+    return `had ${shapeText(shape)}`;
+  }
+  if (!hasDelta(dag)) return 'same tasks and edges';
+  const line = (sign: string, tasks: readonly string[], edges: readonly Edge[]) => {
+    const parts = [...tasks.map((task) => `${sign}${code(task)}`), ...edges.map((edge) => `${sign}${edgeText(edge)}`)];
+    const shown = parts.slice(0, 6).join(' ');
+    return parts.length > 6 ? `${shown} …${sign}${parts.length - 6} more` : shown;
+  };
+  return [line('+', dag.tasksAdded, dag.edgesAdded), line('−', dag.tasksRemoved, dag.edgesRemoved)].filter(Boolean).join('<br>');
+}
+
+function shapeText(shape: { readonly tasks: readonly unknown[]; readonly edges: readonly unknown[] }): string {
+  return [plural(shape.tasks.length, 'task'), shape.edges.length ? plural(shape.edges.length, 'edge') : ''].filter(Boolean).join(', ');
 }
 
 function edgeText([upstream, downstream]: Edge): string {
   return code(`${upstream} >> ${downstream}`);
 }
 
+// ─── Airflow ─────────────────────────────────────────────────────────────────
+
 function airflowSection(report: RunReport): string {
   return report.airflow.map((airflow) => airflowTable(report, airflow)).join('\n\n');
 }
 
+const LIVE_STATE: Record<LiveDagReport['state'], string> = { parsed: '✅&nbsp;caught&nbsp;up', 'import-error': '❌&nbsp;import&nbsp;error', 'timed-out': '⏳&nbsp;not&nbsp;caught&nbsp;up' };
+
 function airflowTable(report: RunReport, airflow: AirflowReport): string {
-  const heading = `### Live Airflow: ${escape(airflow.instance)}`;
-  const facts = `${escape(airflow.url)}${airflow.apiVersion ? ` · API ${airflow.apiVersion}` : ''}${airflow.liveDagCount === undefined ? '' : ` · ${airflow.liveDagCount} DAGs`} · ${plural(airflow.requests, 'request')} · waited ${seconds(airflow.waitedMs)}`;
-  const rows = airflow.dags.map((dag) => [
-    code(dag.dagId),
-    { parsed: '✅ parsed', 'import-error': '❌ import error', 'timed-out': '⏳ not caught up' }[dag.state],
-    seconds(dag.waitedMs),
-    escape(dag.disagreement ?? dag.proof ?? ''),
-  ]);
+  const heading = `### Airflow: ${escape(airflow.instance)}`;
+  const version = airflow.apiVersion ? ` · Airflow ${airflow.apiVersion === 'v2' ? 3 : 2} (API ${airflow.apiVersion})` : '';
+  const live = airflow.liveDagCount === undefined ? '' : ` · ${plural(airflow.liveDagCount, 'active DAG')}`;
+  const facts = `<sub>${escape(airflow.url)}${version}${live} · ${plural(airflow.requests, 'request')}</sub>`;
+  if (airflow.status === 'failed') {
+    return `${heading}\n\n❌ Not compared: see What failed. Dagster was not reloaded, so it does not cache an old Airflow state.<br>${facts}`;
+  }
+  const row = (dag: LiveDagReport) => [code(dag.dagId), LIVE_STATE[dag.state], seconds(dag.waitedMs), escape(sentence(capitalize(dag.disagreement ?? dag.proof ?? '')))];
+  const header = ['DAG', 'Airflow', 'Waited', 'Evidence'];
+  const problems = airflow.dags.filter((dag) => dag.state !== 'parsed');
+  const caughtUp = airflow.dags.filter((dag) => dag.state === 'parsed');
+  const problemsFirst = [...problems, ...caughtUp];
+  const parts: string[] = [];
+  const timedOut = problems.filter((dag) => dag.state === 'timed-out').length;
+  const erroring = problems.length - timedOut;
+  const all = caughtUp.length === airflow.dags.length;
+  const noun = report.range.kind === 'full' ? 'checked DAG' : 'changed DAG';
+  const status = [
+    all ? `✅ ${airflow.dags.length === 1 ? `The ${noun}` : `All ${plural(airflow.dags.length, noun)}`} caught up in ${seconds(airflow.waitedMs)}` : '',
+    !all && caughtUp.length ? `✅ ${number(caughtUp.length)} of ${plural(airflow.dags.length, noun)} caught up` : '',
+    erroring ? `❌ ${number(erroring)} with an import error` : '',
+    timedOut ? `⏳ ${number(timedOut)} not caught up` : '',
+    all ? '' : `waited ${seconds(airflow.waitedMs)}`,
+  ].filter(Boolean);
+  if (!airflow.dags.length) parts.push(`No ${noun} to wait for.<br>${facts}`);
+  else if (airflow.dags.length <= OPEN_ROWS) parts.push(`${status.join(' · ')}<br>${facts}`, table(header, problemsFirst.map(row)));
+  else {
+    parts.push(`${status.join(' · ')}<br>${facts}`);
+    if (problems.length) parts.push(table(header, problems.map(row)));
+    if (caughtUp.length) parts.push(fold(`Evidence for the ${number(caughtUp.length)} DAGs that caught up`, table(header, caughtUp.map(row))));
+  }
   const errors = airflow.importErrors.map((p) => `- ❌ ${fileLink(report, p.file, p.line)} line ${p.line}: ${escape(firstLine(p.message))}`);
-  const body = rows.length ? table(['DAG', 'Airflow', 'Waited', 'Evidence'], rows) : 'No changed DAG to wait for.';
-  return `${heading}\n\n${facts}\n\n${body}${errors.length ? `\n\n**Import errors**\n\n${cap(errors).join('\n')}` : ''}`;
+  if (errors.length) parts.push(`**Import errors in pushed files**\n\n${cap(errors).join('\n')}`);
+  return `${heading}\n\n${parts.join('\n\n')}`;
 }
+
+// ─── Dagster ─────────────────────────────────────────────────────────────────
 
 function dagsterSection(report: RunReport): string {
   const dagster = report.dagster;
-  if (!dagster) return '';
-  const rows = dagster.locations.map((location) => [
-    location.uiUrl ? `[${escape(location.location)}](${location.uiUrl})` : escape(location.location),
-    reasonsText(location.reasons),
+  if (!dagster) {
+    // Dagster never answered: say so, or a reader cannot tell whether anything was reloaded.
+    if (!report.failures.some((failure) => failure.stage === 'dagster')) return '';
+    return '### Dagster code locations\n\n❌ Not reached: see What failed. No code location was reloaded.';
+  }
+  const kind = dagster.kind === 'dagster-plus' ? 'Dagster+' : 'self-hosted';
+  const order = (location: LocationReport) => (!location.reload ? 3 : location.outcome === 'loaded' && !location.outOfSync?.length ? 2 : location.outcome ? 0 : 1);
+  const locations = [...dagster.locations].sort((a, b) => order(a) - order(b));
+  const timed = locations.some((location) => location.loadMs !== undefined);
+  const rows = locations.map((location) => [
+    location.uiUrl ? `[${escape(location.location)}](${safeUrl(location.uiUrl)})` : escape(location.location),
+    reasonsText(report, location),
     outcomeText(report, location),
-    location.loadMs === undefined ? '' : seconds(location.loadMs),
+    ...(timed ? [location.loadMs === undefined ? '' : seconds(location.loadMs)] : []),
   ]);
-  const body = rows.length ? table(['Code location', 'Why', 'Result', 'Load time'], rows) : 'No dagster-airlift code location found.';
-  return `### Dagster code locations (${dagster.kind === 'dagster-plus' ? 'Dagster+' : 'self-hosted'})\n\n${body}`;
+  let body = rows.length ? table(['Code location', 'Why', 'Result', ...(timed ? ['Load&nbsp;time'] : [])], rows) : 'No dagster-airlift code location found.';
+  if (dagster.status === 'failed' && !rows.length) body = '❌ Not compared: see What failed. No code location was reloaded.';
+  return `### Dagster code locations (${kind})\n\n${body}`;
 }
 
-function reasonsText(reasons: readonly StaleReason[]): string {
-  if (!reasons.length) return 'holds what Airflow holds';
+function reasonsText(report: RunReport, location: LocationReport): string {
+  const reasons: readonly StaleReason[] = location.reasons;
+  if (!reasons.length) {
+    const touched = new Set(report.changes.dags.map((dag) => dag.instance));
+    if (report.range.kind === 'diff' && location.instances.length && !location.instances.some((instance) => touched.has(instance))) {
+      return `mirrors ${location.instances.map(escape).join(', ')}: the push changes none of its DAGs`;
+    }
+    return 'holds what Airflow holds';
+  }
   const words = reasons.map((reason) => {
     if (reason.kind === 'load-error') return 'failed to load before';
     const verb = { added: 'new DAG', removed: 'removed DAG', modified: 'changed DAG', missing: 'missing DAG', extra: 'DAG gone from Airflow' }[reason.kind];
     return `${verb} ${code(reason.dagId)}`;
   });
-  const shown = words.slice(0, 6).join(', ');
-  return words.length > 6 ? `${shown} …+${words.length - 6}` : shown;
+  if (words.length <= 4) return words.join(', ');
+  // Many reasons: count them by kind; the JSON report lists each.
+  const labels = { added: 'new', removed: 'removed', modified: 'changed', missing: 'missing', extra: 'gone from Airflow' } as const;
+  const counts = (Object.keys(labels) as (keyof typeof labels)[])
+    .map((kind) => [labels[kind], reasons.filter((reason) => reason.kind === kind).length] as const)
+    .filter(([, n]) => n)
+    .map(([label, n]) => `${number(n)} ${label}`);
+  const loadError = reasons.some((reason) => reason.kind === 'load-error') ? 'failed to load before; ' : '';
+  return `${loadError}${counts.join(', ')} DAGs`;
 }
 
 function outcomeText(report: RunReport, location: LocationReport): string {
@@ -191,19 +344,39 @@ function outcomeText(report: RunReport, location: LocationReport): string {
     unauthorized: '❌ not authorized',
     error: '❌ reload failed',
   }[location.outcome];
-  const outOfSync = location.outOfSync?.length ? ` · ⚠️ still out of sync: ${location.outOfSync.map(code).join(', ')}` : '';
-  return `${text}${location.message ? `: ${escape(firstLine(location.message))}` : ''}${outOfSync}`;
+  const refresh = location.refresh;
+  const how =
+    refresh?.via === 'refresh-state'
+      ? ' (stored Airflow state refreshed)'
+      : refresh?.via === 'rebuild' && refresh.workflowRun
+        ? ` (image rebuilt: [workflow run](${safeUrl(refresh.workflowRun.url)}))`
+        : '';
+  const message = location.message ? `: ${escape(clip(sentence(firstLine(location.message)), 160))}` : '';
+  if (location.outOfSync?.length) {
+    // Reloaded, yet the confirm step found it still stale: that is a failure, never a ✅.
+    return `⚠️ reloaded${how}, still out of sync: ${capped(location.outOfSync.map(code), 5)}${message}`;
+  }
+  return `${text}${location.outcome === 'loaded' ? how : ''}${message}`;
 }
 
 function footer(report: RunReport): string {
   const t = report.timings;
-  const api = report.changes.githubApiRequests ? ` · GitHub API requests: ${report.changes.githubApiRequests}` : '';
-  return `<sub>airlift-sync · changes ${seconds(t.changesMs)} · Airflow ${seconds(t.airflowMs)} · Dagster ${seconds(t.dagsterMs)} · total ${seconds(t.totalMs)}${api} · full data in the JSON report (output report-path)</sub>`;
+  const stages = [
+    t.changesMs ? `changes ${seconds(t.changesMs)}` : '',
+    t.airflowMs ? `Airflow ${seconds(t.airflowMs)}` : '',
+    t.dagsterMs ? `Dagster ${seconds(t.dagsterMs)}` : '',
+    `total ${seconds(t.totalMs)}`,
+    report.changes.githubApiRequests ? `GitHub API requests: ${report.changes.githubApiRequests}` : '',
+  ];
+  return `<sub>airlift-sync · ${stages.filter(Boolean).join(' · ')} · full data in the JSON report (output report-path)</sub>`;
 }
+
+// ─── Markdown helpers ────────────────────────────────────────────────────────
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
-  const head = [line(header), line(header.map(() => '---'))];
+  // Left-aligned headers: GitHub centres them otherwise, away from their left-aligned cells.
+  const head = [line(header), line(header.map(() => ':---'))];
   const body = rows.slice(0, TABLE_CAP).map(line);
   const markdown = [...head, ...body].join('\n');
   if (rows.length <= TABLE_CAP) return markdown;
@@ -212,16 +385,31 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return `${markdown}\n\n<details><summary>${rows.length - TABLE_CAP} more rows</summary>\n\n${rest}\n\n${dropped > 0 ? `…and ${dropped} more: see the JSON report.\n\n` : ''}</details>`;
 }
 
+/** A folded block; `summary` is plain text (HTML-escaped here, as Markdown is not rendered inside <summary>). */
+function fold(summary: string, body: string): string {
+  return `<details><summary>${escapeHtml(summary)}</summary>\n\n${body}\n\n</details>`;
+}
+
 function cap(lines: readonly string[]): string[] {
   if (lines.length <= TABLE_CAP) return [...lines];
   return [...lines.slice(0, TABLE_CAP), `- …and ${lines.length - TABLE_CAP} more: see the JSON report.`];
+}
+
+function capped(items: readonly string[], max: number): string {
+  return items.length > max ? `${items.slice(0, max).join(', ')} …+${items.length - max}` : items.join(', ');
 }
 
 function fileLink(report: RunReport, file: string, line?: number): string {
   const label = code(file);
   if (!report.headUrl) return label;
   const encoded = file.split('/').map(encodeURIComponent).join('/');
-  return `[${label}](${report.headUrl}/${encoded}${line ? `#L${line}` : ''})`;
+  return `[${label}](${safeUrl(report.headUrl)}/${encoded}${line ? `#L${line}` : ''})`;
+}
+
+/** A link target that cannot end the Markdown link early or carry a script: http(s) only, parentheses and spaces encoded. */
+function safeUrl(url: string): string {
+  if (!/^https?:\/\//i.test(url)) return '#';
+  return url.replace(/[()<>\s"]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
 /** File names, DAG ids and server messages are untrusted: neutralise Markdown and HTML. */
@@ -240,14 +428,39 @@ function code(text: string): string {
   return `\`${clean}\``;
 }
 
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
 function firstLine(text: string): string {
   return text.split('\n').find((line) => line.trim()) ?? '';
 }
 
+/** Server messages often end in their own full stop, and ours add one: keep one. */
+function sentence(text: string): string {
+  return text.trim().replace(/([^.])\.\.$/, '$1.');
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
+}
+
+function number(count: number): string {
+  return count.toLocaleString('en-US');
+}
+
 function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+  return `${number(count)} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function seconds(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  const rest = Math.round((ms % 60_000) / 1000);
+  return rest ? `${minutes} min ${rest} s` : `${minutes} min`;
 }

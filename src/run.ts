@@ -10,7 +10,7 @@ import { REPORT_SCHEMA_VERSION } from './outcome.js';
 import { HttpError } from './http.js';
 import { readChanges, type ChangesStage, type NamedInstance } from './stages/changes.js';
 import { compareAirflow, connectAirflows, type AirflowStage, type ConnectedAirflow } from './stages/airflow.js';
-import { discoverDagster, syncDagster, type DagsterDiscovery } from './stages/dagster.js';
+import { discoverDagster, selectLocations, syncDagster, type DagsterDiscovery } from './stages/dagster.js';
 import { mirroredInstances } from './plan.js';
 import { pushRangeFromEvent } from './changes/range.js';
 
@@ -62,6 +62,17 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
       record('dagster', error);
     }
   }
+  // The locations the inputs name are checked as soon as Dagster lists its own: a typo fails now,
+  // not after the wait for Airflow.
+  let unknownLocations = false;
+  if (discovery) {
+    try {
+      selectLocations(config, discovery.locations, new Map([['config', config.instances.flatMap((instance) => instance.codeLocations)]]));
+    } catch (error) {
+      record('dagster', error);
+      unknownLocations = true;
+    }
+  }
 
   let changes: ChangesStage | undefined;
   try {
@@ -74,7 +85,7 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
   const pullRequest = context.eventName.startsWith('pull_request');
   const active = changes && changes.range.kind !== 'skip' ? changes : undefined;
   let airflow: AirflowStage | undefined;
-  if (active) {
+  if (active && !unknownLocations) {
     airflow = await timed('airflowMs', () =>
       log.group('Wait for Airflow to parse the push', () => compareAirflow(config, airflows, active, context.workspace, log, { pollInitialMs: config.pollIntervalMs })),
     );
@@ -84,7 +95,7 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
   }
 
   let dagster: RunReport['dagster'];
-  if (discovery && active) {
+  if (discovery && active && !unknownLocations) {
     // Reloading before Airflow shows the push, or after the push could not be read, caches stale state again.
     const planOnly = config.dryRun || pullRequest || !(airflow?.caughtUp ?? true);
     try {
@@ -100,7 +111,7 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
       dagster = { ...discovery.base, status: 'failed', locations: [], requests: discovery.client.requestCount };
     }
   } else if (discovery) {
-    dagster = { ...discovery.base, status: 'compared', locations: [], requests: discovery.client.requestCount };
+    dagster = { ...discovery.base, status: unknownLocations ? 'failed' : 'compared', locations: [], requests: discovery.client.requestCount };
   }
 
   const range: PushRange = changes?.range ?? { kind: 'skip', event: context.eventName, reason: 'the push could not be read' };

@@ -79,6 +79,20 @@ describe('planReloads', () => {
     expect(plans[0]!.reasons.map((reason) => 'dagId' in reason && reason.dagId)).toEqual(['etl', 'v3']);
   });
 
+  it('trusts the record Airflow shows now over the pushed commit (a re-run of an older push)', () => {
+    const head = { sha: 'd'.repeat(40), time: Date.parse('2026-11-24T10:00:00Z') };
+    const current = { bundleVersion: 'e'.repeat(40), lastParsedTime: '2026-11-24T10:05:00Z' };
+    const plans = planReloads(
+      input({
+        head,
+        changes: [change('etl', 'modified')],
+        locations: [location('loc', { prod: { etl: { snapshot: current } } })],
+        live: [{ instance: 'prod', activeDagIds: new Set(['etl']), parsed: new Map([['etl', current]]) }],
+      }),
+    );
+    expect(plans[0]).toMatchObject({ reload: false });
+  });
+
   it('counts a configured peer as mirroring the instance even before it holds any DAG', () => {
     const plans = planReloads(
       input({ changes: [change('first_dag', 'added', 'fresh')], locations: [location('new_location', {})], peers: new Map([['fresh', ['new_location']]]) }),

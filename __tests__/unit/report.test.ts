@@ -124,6 +124,112 @@ describe('renderSummary', () => {
   });
 });
 
+describe('renderSummary reads well at any size', () => {
+  const base = () => sampleReport();
+
+  it('says what the push changed and what was left alone in the line under the headline', () => {
+    const markdown = renderSummary(
+      sampleReport({ changes: { ...base().changes, dags: [...base().changes.dags, dag('helper_user', 'unchanged', { via: { module: 'common.util' } })] } }),
+    );
+    const subline = markdown.split('\n')[2]!;
+    expect(subline).toContain('3 DAG changes (1 added, 1 removed, 1 modified)');
+    expect(subline).toContain('1 DAG importing changed code');
+    expect(subline).toContain('1 other code location already in sync');
+    expect(markdown).toContain('imports changed `common.util`');
+  });
+
+  it('shows task and edge deltas as an additions line and a removals line, and counts new and removed DAGs', () => {
+    const markdown = renderSummary(
+      sampleReport({
+        changes: {
+          ...base().changes,
+          dags: [
+            dag('etl', 'modified', { tasksAdded: ['load'], tasksRemoved: ['old'], edgesAdded: [['transform', 'load']], edgesRemoved: [['transform', 'old']] }),
+            dag('new_dag', 'added', { after: { tasks: ['a', 'b'], edges: [['a', 'b']] } }),
+            dag('old_dag', 'removed', { before: { tasks: ['x'], edges: [] } }),
+          ],
+        },
+      }),
+    );
+    expect(markdown).toContain('+`load` +`transform >> load`<br>−`old` −`transform >> old`');
+    expect(markdown).toContain('| new: 2 tasks, 1 edge |');
+    expect(markdown).toContain('| had 1 task |');
+  });
+
+  it('drops the Airflow column for one instance and keeps it for several', () => {
+    expect(renderSummary(base())).not.toContain('| DAG and file | Airflow |');
+    const two = sampleReport({ changes: { ...base().changes, dags: [dag('a', 'added'), dag('b', 'added', { instance: 'marketing' })] } });
+    expect(renderSummary(two)).toContain('| DAG and file | Airflow | Change | Tasks and edges |');
+  });
+
+  it('counts a large push per instance, folds its rows, and folds evidence for DAGs that caught up', () => {
+    const dags = Array.from({ length: 300 }, (_, i) => dag(`dag_${i}`, i % 3 ? 'modified' : 'added', { instance: i % 2 ? 'prod' : 'marketing' }));
+    const live = dags.filter((d) => d.instance === 'prod').map((d, i) => ({ dagId: d.dagId, state: i === 7 ? ('timed-out' as const) : ('parsed' as const), waitedMs: 100, proof: 'its bundle_version is the pushed commit' }));
+    const markdown = renderSummary(sampleReport({ changes: { ...base().changes, dags }, airflow: [{ ...base().airflow[0]!, dags: live }] }));
+    expect(markdown).toContain('| Airflow | Added | Removed | Modified | Re-checked (same tasks) |');
+    expect(markdown).toContain('| marketing | 50 | 0 | 100 | 0 |');
+    expect(markdown).toContain('<details><summary>All 300 DAGs, with their tasks and edges</summary>');
+    expect(markdown).toContain('✅ 149 of 150 changed DAGs caught up · ⏳ 1 not caught up');
+    // The DAG that did not catch up stays in view; the rest is folded.
+    expect(markdown.indexOf('`dag_15` | ⏳')).toBeLessThan(markdown.indexOf('<details><summary>Evidence for the 149 DAGs that caught up</summary>'));
+  });
+
+  it('explains a failure: what was reloaded, what was not reached, the input to fix, one full stop', () => {
+    const markdown = renderSummary(
+      sampleReport({
+        result: 'failed',
+        dagster: undefined,
+        failures: [{ stage: 'dagster', message: 'Dagster rejected the credentials: POST /graphql answered 401: Unauthorized..', fix: 'Check the token.', input: 'dagster-cloud-api-token' }],
+      }),
+    );
+    expect(markdown).toMatch(/^## ❌ airlift-sync failed: nothing reloaded\n/);
+    expect(markdown).toContain('answered 401: Unauthorized.\n  **Fix:** Check the token. (input `dagster-cloud-api-token`)');
+    expect(markdown).toContain('### Dagster code locations\n\n❌ Not reached: see What failed. No code location was reloaded.');
+  });
+
+  it('never marks a reloaded location that is still out of sync with ✅, and counts what a failed run reloaded', () => {
+    const report = base();
+    const location = { ...report.dagster!.locations[0]!, outOfSync: ['new_dag'] };
+    const markdown = renderSummary(sampleReport({ result: 'failed', dagster: { ...report.dagster!, locations: [location, report.dagster!.locations[1]!] } }));
+    expect(markdown).toMatch(/^## ❌ airlift-sync failed: the stale code location was not reloaded\n/);
+    expect(markdown).toContain('⚠️ reloaded, still out of sync: `new_dag`');
+    expect(markdown).not.toContain('✅ reloaded');
+  });
+
+  it('says an Airflow that could not be compared was not compared, and a push that was not read was not read', () => {
+    const airflow = { ...base().airflow[0]!, status: 'failed' as const, dags: [] };
+    expect(renderSummary(sampleReport({ result: 'failed', airflow: [airflow] }))).toContain('❌ Not compared: see What failed.');
+    const inputs = sampleReport({ result: 'failed', range: { kind: 'skip', event: 'push', reason: 'the inputs are not valid' }, dagster: undefined, airflow: [] });
+    expect(renderSummary(inputs)).toContain('push: not compared (the inputs are not valid)');
+    expect(renderSummary(sampleReport({ result: 'in-sync', range: { kind: 'skip', event: 'push', reason: 'the branch was deleted' } }))).toContain('nothing to do');
+  });
+
+  it('drops an empty load-time column and says which locations the push does not touch', () => {
+    const dagster = { ...base().dagster!, locations: [{ location: 'airlift_mkt', instances: ['marketing'], reload: false, reasons: [], expect: [] }] };
+    const markdown = renderSummary(sampleReport({ result: 'in-sync', dagster }));
+    expect(markdown).toContain('| Code location | Why | Result |\n');
+    expect(markdown).toContain('| airlift\\_mkt | mirrors marketing: the push changes none of its DAGs | ✅ in sync |');
+  });
+
+  it('summarises many reasons by kind, and a full drift check as DAGs checked, not added', () => {
+    const reasons = Array.from({ length: 9 }, (_, i) => ({ kind: i < 2 ? ('added' as const) : ('modified' as const), instance: 'prod', dagId: `d${i}` }));
+    const dagster = { ...base().dagster!, locations: [{ ...base().dagster!.locations[0]!, reasons }] };
+    expect(renderSummary(sampleReport({ dagster }))).toContain('| 2 new, 7 changed DAGs |');
+    const full = renderSummary(sampleReport({ range: { kind: 'full', head: 'b'.repeat(40), event: 'schedule', reason: 'a schedule run checks every DAG file' } }));
+    expect(full).toContain('3 DAGs checked against Airflow');
+    expect(full).toContain('### DAGs checked');
+    expect(full).not.toContain('| Change |');
+  });
+
+  it('keeps links safe: only http(s) targets, parentheses encoded', () => {
+    const dagster = { ...base().dagster!, locations: [{ ...base().dagster!.locations[0]!, uiUrl: 'javascript:alert(1)' }, { ...base().dagster!.locations[0]!, location: 'b', uiUrl: 'https://x.example/a)(b' }] };
+    const markdown = renderSummary(sampleReport({ dagster }));
+    expect(markdown).toContain('[airlift\\_prod](#)');
+    expect(markdown).toContain('[b](https://x.example/a%29%28b)');
+    expect(markdown).not.toContain('javascript:');
+  });
+});
+
 describe('outputs and annotations', () => {
   it('gives the outputs named in action.yml', () => {
     const outputs = renderOutputs(sampleReport(), '/tmp/report.json');

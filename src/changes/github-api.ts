@@ -249,8 +249,9 @@ function field(body: unknown, name: string): unknown {
 
 function apiError(what: string, repo: GitHubApiOptions, status: number | undefined, error: unknown): ApiError {
   const where = `the GitHub API (${what} of ${repo.owner}/${repo.repo})`;
-  // Only the status and GitHub's own message: never the request, whose headers carry the token.
-  const said = error instanceof Error ? `: ${error.message.split('\n')[0]?.slice(0, 200)}` : '';
+  // Only the status and GitHub's own message: never the request, whose headers carry the token. A proxy
+  // may echo those headers in its message: the token is blanked out (summaries and reports are not masked).
+  const said = error instanceof Error ? `: ${error.message.split('\n')[0]?.split(repo.token).join('***').slice(0, 200)}` : '';
   if (status === 401) return new ApiError(`${where} rejected the token (401)${said}.`, 'Pass a valid token in github-token (by default the workflow GITHUB_TOKEN).', status);
   if (status === 403 && /rate limit/i.test(said)) {
     return new ApiError(`${where} refused the request: rate limit exceeded${said}.`, 'Wait for the rate limit to reset, or check out the repository with fetch-depth: 0 so that the API is not needed.', status);

@@ -22,6 +22,8 @@ export interface SendOptions {
   readonly deadline?: Deadline;
   /** Per-attempt timeout, for requests the server answers only when done (a self-hosted reload). */
   readonly requestTimeoutMs?: number;
+  /** False for a mutation: resent only when the server cannot have acted on it. Default true. */
+  readonly idempotent?: boolean;
 }
 
 export interface DagsterClient {
@@ -41,7 +43,7 @@ export async function connectDagster(connection: DagsterConnection, deadline: De
   let requestCount = 0;
   const send = <T>(operation: Operation, shape: z.ZodType<T>, variables?: Record<string, unknown>, options?: SendOptions) => {
     requestCount++;
-    return sendOperation(connection, operation, shape, variables, options?.deadline ?? deadline, options?.requestTimeoutMs);
+    return sendOperation(connection, operation, shape, variables, options?.deadline ?? deadline, options?.requestTimeoutMs, options?.idempotent ?? true);
   };
   const capabilities = await learnCapabilities(connection.target, send);
   const lacking = (operation: Operation) => operation.requires.filter((member) => !capabilities.members.has(member));
@@ -103,9 +105,10 @@ async function sendOperation<T>(
   variables: Record<string, unknown> | undefined,
   deadline: Deadline,
   requestTimeoutMs: number | undefined,
+  idempotent: boolean,
 ): Promise<T> {
   const through = requestTimeoutMs === undefined ? target : { ...target, requestTimeoutMs };
-  const graphql = new GraphQLClient(new URL(graphqlPath, target.baseUrl).href, { fetch: fetchThrough(through, graphqlPath, deadline) });
+  const graphql = new GraphQLClient(new URL(graphqlPath, target.baseUrl).href, { fetch: fetchThrough(through, graphqlPath, deadline, idempotent) });
   let data: unknown;
   try {
     data = await graphql.request(operation.document, variables);
@@ -124,13 +127,14 @@ async function sendOperation<T>(
 }
 
 /** A fetch for graphql-request that goes through http.request and hands back only JSON bodies. */
-function fetchThrough(target: HttpTarget, path: string, deadline: Deadline): typeof fetch {
+function fetchThrough(target: HttpTarget, path: string, deadline: Deadline, idempotent: boolean): typeof fetch {
   return async (_url, init) => {
     const response = await request(target, {
       method: 'POST',
       path,
       json: typeof init?.body === 'string' ? (JSON.parse(init.body) as unknown) : undefined,
       deadline,
+      idempotent,
       // Dagster answers 400 to a document it cannot validate, with the reasons as GraphQL errors.
       accept: [400],
     });

@@ -10,7 +10,7 @@ import { HttpError, deadlineIn, remaining, sleep, type Deadline } from '../http.
 import type { DagsterClient } from './client.js';
 import { readLocation, type LocationView, type Stamp } from './discover.js';
 import { LOCATION_STATUSES, RELOAD } from './operations.js';
-import { reloadData, statusesData } from './wire.js';
+import { reloadData, statusesData, type ReloadAnswer } from './wire.js';
 
 export interface ReloadOptions {
   /** `reload-timeout`: for the mutation and the wait together. Default 10 minutes. */
@@ -51,7 +51,8 @@ export async function reloadLocation(
     ...rest,
   });
   try {
-    const answer = (await client.send(RELOAD, reloadData, { name }, { deadline, requestTimeoutMs: timeoutMs })).reloadRepositoryLocation;
+    const sent = await sendReload(client, name, before.stamp, deadline, timeoutMs);
+    const answer: ReloadAnswer | { readonly __typename: 'Started' } = sent === 'started' ? { __typename: 'Started' } : sent;
     switch (answer.__typename) {
       case 'ReloadNotSupported':
         return end('not-supported', {
@@ -71,9 +72,10 @@ export async function reloadLocation(
           fix: "The error is Dagster's own; check the webserver (or Dagster+ agent) logs, then re-run.",
         });
       case 'WorkspaceLocationEntry':
+      case 'Started':
         break;
     }
-    const inline = client.kind === 'self-hosted' && answer.loadStatus === 'LOADED';
+    const inline = client.kind === 'self-hosted' && answer.__typename === 'WorkspaceLocationEntry' && answer.loadStatus === 'LOADED';
     if (!inline) {
       const waited = await waitUntilLoaded(client, name, before.stamp, deadline, options.pollIntervalMs ?? DEFAULT_POLL_MS);
       if (waited !== 'loaded') return end('timed-out', timedOut(name, timeoutMs, waited));
@@ -128,6 +130,31 @@ function failed(error: unknown, name: string, timeoutMs: number, end: End): Relo
   if (error instanceof HttpError && error.kind === 'auth') return end('unauthorized', { message: error.message, fix: error.fix });
   if (error instanceof HttpError || error instanceof ActionError) return end('error', { message: error.message, fix: error.fix });
   throw error;
+}
+
+const RELOAD_ATTEMPTS = 3;
+
+/**
+ * Sends the reload once. When the answer is lost (a reset, a gateway's 502 after Dagster acted),
+ * the location's status says whether the reload started; only if it did not is it sent again:
+ * a second reload on Dagster+ is a second redeploy.
+ */
+async function sendReload(client: DagsterClient, name: string, before: Stamp, deadline: Deadline, timeoutMs: number): Promise<ReloadAnswer | 'started'> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await client.send(RELOAD, reloadData, { name }, { deadline, requestTimeoutMs: timeoutMs, idempotent: false })).reloadRepositoryLocation;
+    } catch (error) {
+      if (!(error instanceof HttpError) || (error.kind !== 'server' && error.kind !== 'network') || attempt >= RELOAD_ATTEMPTS) throw error;
+      if (await reloadStarted(client, name, before, deadline)) return 'started';
+    }
+  }
+}
+
+async function reloadStarted(client: DagsterClient, name: string, before: Stamp, deadline: Deadline): Promise<boolean> {
+  const statuses = (await client.send(LOCATION_STATUSES, statusesData, undefined, { deadline })).locationStatusesOrError;
+  if (statuses.__typename === 'PythonError') return false;
+  const entry = statuses.entries.find((candidate) => candidate.name === name);
+  return entry !== undefined && (entry.loadStatus === 'LOADING' || entry.updateTimestamp > before.updatedTimestamp);
 }
 
 type Waiting = 'loading' | 'old' | 'missing';

@@ -102,7 +102,16 @@ export async function compareAirflow(
               .join(', ')}${p.pending.length > 5 ? ` and ${p.pending.length - 5} more` : ''}`),
         },
       );
-      live.push({ instance: name, activeDagIds: new Set(result.live.filter((dag) => dag.active).map((dag) => dag.dagId)) });
+      const caught = new Set(result.dags.filter((dag) => dag.state === 'parsed').map((dag) => dag.dagId));
+      live.push({
+        instance: name,
+        activeDagIds: new Set(result.live.filter((dag) => dag.active).map((dag) => dag.dagId)),
+        parsed: new Map(
+          result.live
+            .filter((dag) => caught.has(dag.dagId))
+            .map((dag) => [dag.dagId, { ...(dag.lastParsedTime ? { lastParsedTime: dag.lastParsedTime } : {}), ...(dag.bundleVersion ? { bundleVersion: dag.bundleVersion } : {}) }]),
+        ),
+      });
       const timedOut = result.dags.filter((dag) => dag.state === 'timed-out');
       if (timedOut.length && result.lastFailure) {
         // Airflow itself stopped answering: that, not the DAG processor, is what to fix.

@@ -59,7 +59,9 @@ export function selectLocations(config: Config, locations: readonly LocationView
     );
   }
   if (config.codeLocations.length) return config.codeLocations.map((name) => byName.get(name)!);
-  return locations.filter((location) => location.airflow.size > 0 || named.includes(location.name));
+  // A location that failed to load shows no definitions, so nothing says whether it mirrors
+  // Airflow: it is reconsidered (and reloaded) until it loads, or a re-run would call it in sync.
+  return locations.filter((location) => location.airflow.size > 0 || location.loadError !== undefined || named.includes(location.name));
 }
 
 export async function syncDagster(
