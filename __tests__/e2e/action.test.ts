@@ -1,14 +1,15 @@
 // The bundled dist/index.js, run as the runner runs it, against the simulators
 // and a real git repository: what a user sees in the outputs, the job summary
 // and the JSON report.
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AIRFLOW_PASSWORD, DAGSTER_TOKEN, LOCATION, OTHER_LOCATION, startScenario, type Scenario, type ScenarioOptions } from '../../sim/scenario.js';
-import { runAction, type ActionRun } from '../support/run-action.js';
+import { BUNDLE, runAction, type ActionRun } from '../support/run-action.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ajv = new Ajv2020({ allErrors: true, strict: true });
@@ -82,6 +83,28 @@ describe.each([
 });
 
 describe('end to end', () => {
+  it('runs from a copy of dist/ alone, as a runner checks out the action (no node_modules)', async () => {
+    const s = await world();
+    const action = mkdtempSync(path.join(os.tmpdir(), 'airlift-action-'));
+    try {
+      cpSync(path.dirname(BUNDLE), path.join(action, 'dist'), { recursive: true });
+      s.publishHead({ delayMs: 0 });
+      const run = await runAction({
+        inputs: { ...s.inputs, 'poll-interval': '50ms' },
+        eventName: 'push',
+        payload: s.payload,
+        workspace: s.repo.dir,
+        sha: s.head,
+        bundle: path.join(action, 'dist', 'index.js'),
+      });
+      expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+      expect(run.outputs.result).toBe('synced');
+      expect(JSON.parse(run.outputs['changed-dags']!)).toHaveLength(4);
+    } finally {
+      rmSync(action, { recursive: true, force: true });
+    }
+  });
+
   it('reloads nothing when run a second time on the same push (in-sync)', async () => {
     const s = await world();
     s.publishHead({ delayMs: 0 });

@@ -27,6 +27,8 @@ export interface ActionOptions {
   readonly sha?: string;
   readonly env?: Readonly<Record<string, string>>;
   readonly debug?: boolean;
+  /** The bundle to run; default dist/index.js of this repository. */
+  readonly bundle?: string;
 }
 
 export async function runAction(options: ActionOptions): Promise<ActionRun> {
@@ -61,7 +63,7 @@ export async function runAction(options: ActionOptions): Promise<ActionRun> {
   for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
 
   const started = Date.now();
-  const child = spawn(process.execPath, [BUNDLE], { env, cwd: options.workspace });
+  const child = spawn(process.execPath, [options.bundle ?? BUNDLE], { env, cwd: options.workspace });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -13,8 +13,10 @@ import type * as TreeSitter from 'web-tree-sitter';
 import type { Language as TsLanguage, Node as TsNode, Parser as TsParser, Query as TsQuery, TreeCursor } from 'web-tree-sitter';
 
 const require = createRequire(import.meta.url);
-// A plain `import` of web-tree-sitter crashes inside the ncc ESM bundle.
-const { Parser, Language, Query } = require('web-tree-sitter') as typeof TreeSitter;
+// web-tree-sitter's ESM build breaks inside the ncc ESM bundle (its `import('module')` is
+// rewritten), and ncc does not follow a createRequire'd require. So the build ships its CommonJS
+// build next to dist/index.js with the two .wasm files (scripts/copy-assets.mjs).
+const { Parser, Language, Query } = require(locate('tree-sitter.cjs', 'web-tree-sitter')) as typeof TreeSitter;
 
 /** A syntax node, copied out of tree-sitter. `start`/`end` index the source string. */
 export interface PyNode {
@@ -68,7 +70,7 @@ export function loadPythonParser(): Promise<PythonParser> {
 }
 
 function locate(fileName: string, packagePath: string): string {
-  // In the bundle the build copies the wasm files next to dist/index.js;
+  // In the bundle the build copies these files next to dist/index.js;
   // when tests run the sources, they are found in node_modules.
   const bundled = join(dirname(fileURLToPath(import.meta.url)), fileName);
   return existsSync(bundled) ? bundled : require.resolve(packagePath);
