@@ -66,23 +66,30 @@ export async function compareAirflow(
   log: Logger,
   tuning: { readonly pollInitialMs?: number } = {},
 ): Promise<AirflowStage> {
-  const reports: AirflowReport[] = [];
-  const failures: Failure[] = [];
-  const live: LiveInstance[] = [];
-  let caughtUp = true;
   const head = changes.range.kind === 'skip' ? undefined : changes.range.head;
+  // Instances are independent Airflows: they are waited for at the same time.
+  const outcomes = await Promise.all(changes.instances.map((entry) => compareInstance(entry)));
+  return {
+    reports: outcomes.flatMap((outcome) => outcome.reports),
+    failures: outcomes.flatMap((outcome) => outcome.failures),
+    live: outcomes.flatMap((outcome) => outcome.live),
+    caughtUp: outcomes.every((outcome) => outcome.caughtUp),
+  };
 
-  for (const entry of changes.instances) {
+  async function compareInstance(entry: ChangesStage['instances'][number]): Promise<AirflowStage> {
+    const reports: AirflowReport[] = [];
+    const failures: Failure[] = [];
+    const live: LiveInstance[] = [];
+    let caughtUp = true;
     const connected = airflows.find((airflow) => airflow.index === entry.instance.index);
     const url = connected?.config.airflow?.url;
-    if (!connected || !url) continue;
+    if (!connected || !url) return { reports, failures, live, caughtUp };
     const name = entry.instance.name;
     const base = { instance: name, url: `${url.origin}${url.pathname}`, dags: [], importErrors: [], waitedMs: 0 };
     if (!connected.client) {
-      caughtUp = false;
       if (connected.failure) failures.push(connected.failure);
       reports.push({ ...base, status: 'failed', requests: 0 });
-      continue;
+      return { reports, failures, live, caughtUp: false };
     }
     const client = connected.client;
     const progress = throttled((line) => log.info(line), 15_000);
@@ -166,8 +173,8 @@ export async function compareAirflow(
       failures.push(toFailure('airflow', error));
       reports.push({ ...base, apiVersion: client.apiVersion, status: 'failed', requests: client.requestCount });
     }
+    return { reports, failures, live, caughtUp };
   }
-  return { reports, failures, live, caughtUp };
 }
 
 /** DAG files of the checked-out head: how an Airflow 2 `fileloc` prefix is detected. */
