@@ -385,7 +385,8 @@ function classifyDagster(operation: SimOperation): string {
 }
 
 function gitOf(dir: string): GitRepo {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
+  // stderr ignored: `git show` of a huge commit warns about rename detection limits.
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   return {
     dir,
     git,

@@ -13,10 +13,9 @@
 //               code locations, with import errors and failed reloads
 //       Needs Chromium (Debian: apt-get install chromium; or set CHROMIUM to its path).
 //       Add --keep to keep the JSON reports and HTML pages next to the PNGs.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { deflateSync, inflateSync } from 'node:zlib';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -24,7 +23,7 @@ import { marked } from 'marked';
 import type { DagChange, Edge } from '../src/model.js';
 import type { AirflowReport, LiveDagReport, LocationReport, RunReport } from '../src/outcome.js';
 import { renderSummary } from '../src/report.js';
-import { parseOutputFile } from '../__tests__/support/run-action.js';
+import { runAction } from '../__tests__/support/run-action.js';
 import { startScenario } from '../sim/scenario.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -225,47 +224,22 @@ function chunk(type: string, data: Buffer): Buffer {
 
 // ─── Example reports ──────────────────────────────────────────────────────────
 
-/** Runs the action from src/ (not dist/) as the runner does, against the demo's simulators. */
+/** Runs the bundled action as the runner does, against the demo's simulators (run `npm run build` first). */
 async function runDemo(options: { readonly badToken?: boolean }): Promise<RunReport> {
   const scenario = await startScenario({ apiVersion: 'v2', dagster: 'dagster-plus', parseDelayMs: 1500, reloadMs: 800 });
-  const runner = mkdtempSync(path.join(os.tmpdir(), 'render-summary-runner-'));
   try {
     scenario.publishHead();
-    const inputs = { ...scenario.inputs, 'poll-interval': '250ms', ...(options.badToken ? { 'dagster-cloud-api-token': 'user:expired-token-0000000000' } : {}) };
-    const files = { event: path.join(runner, 'event.json'), output: path.join(runner, 'output'), summary: path.join(runner, 'summary.md') };
-    writeFileSync(files.event, JSON.stringify(scenario.payload));
-    writeFileSync(files.output, '');
-    writeFileSync(files.summary, '');
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? runner,
-      GITHUB_ACTIONS: 'true',
-      GITHUB_EVENT_NAME: 'push',
-      GITHUB_EVENT_PATH: files.event,
-      GITHUB_OUTPUT: files.output,
-      GITHUB_STEP_SUMMARY: files.summary,
-      GITHUB_WORKSPACE: scenario.repo.dir,
-      GITHUB_REPOSITORY: 'acme/airflow-dags',
-      GITHUB_SERVER_URL: 'https://github.com',
-      GITHUB_API_URL: 'http://127.0.0.1:9',
-      GITHUB_SHA: scenario.head,
-      GITHUB_RUN_ID: '42',
-      GITHUB_ACTION: 'airlift-sync',
-      RUNNER_TEMP: runner,
-      ...scenario.env,
-    };
-    for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-    const child = spawn(process.execPath, ['--import', tsx, path.join(ROOT, 'src/main.ts')], { env, cwd: scenario.repo.dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    await new Promise<void>((resolve) => child.on('close', () => resolve()));
-    const reportPath = parseOutputFile(readFileSync(files.output, 'utf8'))['report-path'];
-    if (!reportPath) throw new Error(`The action wrote no report:\n${log}`);
-    return JSON.parse(readFileSync(reportPath, 'utf8')) as RunReport;
+    const run = await runAction({
+      inputs: { ...scenario.inputs, 'poll-interval': '250ms', ...(options.badToken ? { 'dagster-cloud-api-token': 'user:expired-token-0000000000' } : {}) },
+      eventName: 'push',
+      payload: scenario.payload,
+      workspace: scenario.repo.dir,
+      sha: scenario.head,
+      env: scenario.env,
+    });
+    if (!run.report) throw new Error(`The action wrote no report:\n${run.stdout}${run.stderr}`);
+    return run.report;
   } finally {
-    rmSync(runner, { recursive: true, force: true });
     await scenario.close();
   }
 }

@@ -31,19 +31,24 @@ export interface ActionOptions {
   readonly bundle?: string;
 }
 
-export async function runAction(options: ActionOptions): Promise<ActionRun> {
-  const runner = mkdtempSync(path.join(os.tmpdir(), 'airlift-runner-'));
-  const files = {
-    event: path.join(runner, 'event.json'),
-    output: path.join(runner, 'output'),
-    summary: path.join(runner, 'summary.md'),
-  };
+/** A runner's temp folder with the files a step reads and writes. */
+export interface RunnerFiles {
+  readonly folder: string;
+  readonly event: string;
+  readonly output: string;
+  readonly summary: string;
+}
+
+/** The environment the GitHub runner gives a JavaScript action's step, and the files behind it. */
+export function runnerEnvironment(options: Omit<ActionOptions, 'bundle'>, prefix = 'airlift-runner-'): { env: Record<string, string>; files: RunnerFiles } {
+  const folder = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const files = { folder, event: path.join(folder, 'event.json'), output: path.join(folder, 'output'), summary: path.join(folder, 'summary.md') };
   writeFileSync(files.event, JSON.stringify(options.payload));
   writeFileSync(files.output, '');
   writeFileSync(files.summary, '');
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? runner,
+    HOME: process.env.HOME ?? folder,
     GITHUB_ACTIONS: 'true',
     GITHUB_EVENT_NAME: options.eventName,
     GITHUB_EVENT_PATH: files.event,
@@ -56,12 +61,23 @@ export async function runAction(options: ActionOptions): Promise<ActionRun> {
     GITHUB_SHA: options.sha ?? '',
     GITHUB_RUN_ID: '42',
     GITHUB_ACTION: 'airlift-sync',
-    RUNNER_TEMP: runner,
+    RUNNER_TEMP: folder,
     ...(options.debug ? { RUNNER_DEBUG: '1', ACTIONS_STEP_DEBUG: 'true' } : {}),
     ...options.env,
   };
   for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  return { env, files };
+}
 
+/** The outputs, and the JSON report they name, that a finished step left behind. */
+export function readStepResults(files: RunnerFiles): { outputs: Record<string, string>; report?: RunReport } {
+  const outputs = parseOutputFile(readFileSync(files.output, 'utf8'));
+  const reportPath = outputs['report-path'];
+  return { outputs, ...(reportPath && existsSync(reportPath) ? { report: JSON.parse(readFileSync(reportPath, 'utf8')) as RunReport } : {}) };
+}
+
+export async function runAction(options: ActionOptions): Promise<ActionRun> {
+  const { env, files } = runnerEnvironment(options);
   const started = Date.now();
   const child = spawn(process.execPath, [options.bundle ?? BUNDLE], { env, cwd: options.workspace });
   let stdout = '';
@@ -69,17 +85,7 @@ export async function runAction(options: ActionOptions): Promise<ActionRun> {
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-  const outputs = parseOutputFile(readFileSync(files.output, 'utf8'));
-  const reportPath = outputs['report-path'];
-  return {
-    exitCode,
-    stdout,
-    stderr,
-    outputs,
-    summary: readFileSync(files.summary, 'utf8'),
-    report: reportPath && existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as RunReport) : undefined,
-    elapsedMs: Date.now() - started,
-  };
+  return { exitCode, stdout, stderr, ...readStepResults(files), summary: readFileSync(files.summary, 'utf8'), elapsedMs: Date.now() - started };
 }
 
 /** Reads the `name<<delimiter ... delimiter` blocks @actions/core writes to GITHUB_OUTPUT. */
