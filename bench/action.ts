@@ -1,12 +1,12 @@
-// Runs the bundled dist/index.js as the GitHub runner does (the same INPUT_*
-// and GITHUB_* environment as __tests__/support/run-action.ts), and records
+// Runs the bundled dist/index.js as the GitHub runner does (the runner
+// environment of __tests__/support/run-action.ts), and records
 // what the benchmark needs on top: when each log line arrived, the time to the
 // first line (cold start), and the child's peak memory from /usr/bin/time.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUNDLE, parseOutputFile } from '../__tests__/support/run-action.js';
+import { BUNDLE, readStepResults, runnerEnvironment } from '../__tests__/support/run-action.js';
 import type { RunReport } from '../src/outcome.js';
 
 export const TIME_BIN = '/usr/bin/time';
@@ -48,33 +48,13 @@ export interface BenchActionOptions {
 }
 
 export async function runBundle(options: BenchActionOptions): Promise<BenchActionRun> {
-  const runner = mkdtempSync(path.join(os.tmpdir(), 'airlift-bench-runner-'));
+  const { env, files } = runnerEnvironment(
+    { inputs: options.inputs, eventName: 'push', payload: options.payload, workspace: options.workspace, sha: options.sha, env: options.env },
+    'airlift-bench-runner-',
+  );
   try {
-    const files = { event: path.join(runner, 'event.json'), output: path.join(runner, 'output'), summary: path.join(runner, 'summary.md'), rss: path.join(runner, 'rss') };
-    writeFileSync(files.event, JSON.stringify(options.payload));
-    writeFileSync(files.output, '');
-    writeFileSync(files.summary, '');
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? runner,
-      GITHUB_ACTIONS: 'true',
-      GITHUB_EVENT_NAME: 'push',
-      GITHUB_EVENT_PATH: files.event,
-      GITHUB_OUTPUT: files.output,
-      GITHUB_STEP_SUMMARY: files.summary,
-      GITHUB_WORKSPACE: options.workspace,
-      GITHUB_REPOSITORY: 'acme/airflow-dags',
-      GITHUB_SERVER_URL: 'https://github.com',
-      GITHUB_API_URL: 'http://127.0.0.1:9',
-      GITHUB_SHA: options.sha,
-      GITHUB_RUN_ID: '42',
-      GITHUB_ACTION: 'airlift-sync',
-      RUNNER_TEMP: runner,
-      ...options.env,
-    };
-    for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
-
-    const measured = withPeakMemory(process.execPath, [options.bundle ?? BUNDLE], files.rss);
+    const rssFile = path.join(files.folder, 'usage');
+    const measured = withPeakMemory(process.execPath, [options.bundle ?? BUNDLE], rssFile);
     const started = performance.now();
     const child = spawn(measured.command, measured.args, { env, cwd: options.workspace });
     const lines: TimedLine[] = [];
@@ -101,21 +81,20 @@ export async function runBundle(options: BenchActionOptions): Promise<BenchActio
     const wallMs = performance.now() - started;
     if (partial) lines.push({ at: wallMs, text: partial });
 
-    const outputs = parseOutputFile(readFileSync(files.output, 'utf8'));
-    const reportPath = outputs['report-path'];
+    const { outputs, report } = readStepResults(files);
     return {
       exitCode,
       lines,
       stderr,
       outputs,
-      report: reportPath && existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as RunReport) : undefined,
+      report,
       wallMs,
       firstLineMs: lines[0]?.at ?? wallMs,
-      ...readUsage(files.rss),
+      ...readUsage(rssFile),
       rssSamples,
     };
   } finally {
-    rmSync(runner, { recursive: true, force: true });
+    rmSync(files.folder, { recursive: true, force: true });
   }
 }
 
