@@ -8,6 +8,7 @@ import { startAirflowSimulator, type AirflowSimulator, type DagRecord } from '..
 import type { AirflowState } from '../sim/airflow-state.js';
 import { airliftLocation, startDagsterSimulator, type DagsterSimulator } from '../sim/dagster.js';
 import type { SyntheticRepo } from '../sim/synthetic-dags.js';
+import { airliftFetch } from '../sim/scenario.js';
 import type { BenchRepo } from './repo.js';
 
 export const DAGSTER_TOKEN = 'user:bench-dagster-token-0123456789';
@@ -73,19 +74,7 @@ export async function startWorld(repo: BenchRepo, options: WorldOptions): Promis
   for (const airflow of airflows) memoizeDagList(airflow.state);
 
   // What dagster-airlift fetches when a code server loads: the active DAGs and their records.
-  const liveDags = (index: number) => () => {
-    const airflow = airflows[index]!;
-    const v2 = airflow.apiVersion === 'v2';
-    return airflow.state
-      .dags()
-      .filter((dag) => dag.active)
-      .map((dag) => ({
-        dagId: dag.dagId,
-        fileloc: airflow.fileloc(dag.file),
-        lastParsedTime: dag.lastParsed.toISOString(),
-        ...(v2 ? { bundleVersion: dag.bundleVersion } : {}),
-      }));
-  };
+  const liveDags = (index: number) => () => airliftFetch(airflows[index]!);
   const locations = locationNames(synthetic);
   const dagster = await startDagsterSimulator({
     deployment: 'dagster-plus',

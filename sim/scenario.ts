@@ -9,6 +9,7 @@ import {
   type DagsterSimulator,
   type DefsStateManagement,
   type ReloadBehaviour,
+  type SimDag,
   type StateRefreshBehaviour,
 } from './dagster.js';
 import type { SchemaVariant } from './dagster-schema.js';
@@ -83,18 +84,7 @@ export async function startScenario(options: ScenarioOptions = {}): Promise<Scen
     dags: BASE_DAGS.map((dag) => record(dag, sourceAt(base, dag.file), new Date(Date.now() - 3_600_000).toISOString())),
   });
 
-  // What dagster-airlift fetches from Airflow when its code server loads: the active DAGs, with
-  // the DAG record (parse time, bundle version) it keeps as metadata.
-  const liveDags = () =>
-    airflow.state
-      .dags()
-      .filter((dag) => dag.active)
-      .map((dag) => ({
-        dagId: dag.dagId,
-        fileloc: airflow.fileloc(dag.file),
-        lastParsedTime: dag.lastParsed.toISOString(),
-        ...(apiVersion === 'v2' ? { bundleVersion: dag.bundleVersion } : {}),
-      }));
+  const liveDags = () => airliftFetch(airflow);
   const dagster = await startDagsterSimulator({
     ...options.schema,
     ...(options.stateRefresh ? { refreshComponentState: true } : {}),
@@ -176,6 +166,22 @@ export async function startScenario(options: ScenarioOptions = {}): Promise<Scen
       repo.remove();
     },
   };
+}
+
+/**
+ * What dagster-airlift fetches from Airflow when its code server loads: the active DAGs, with the
+ * DAG record (parse time, and on Airflow 3 the bundle version) it keeps as metadata.
+ */
+export function airliftFetch(airflow: AirflowSimulator): SimDag[] {
+  return airflow.state
+    .dags()
+    .filter((dag) => dag.active)
+    .map((dag) => ({
+      dagId: dag.dagId,
+      fileloc: airflow.fileloc(dag.file),
+      lastParsedTime: dag.lastParsed.toISOString(),
+      ...(airflow.apiVersion === 'v2' ? { bundleVersion: dag.bundleVersion } : {}),
+    }));
 }
 
 function record(dag: DemoDag, source: string, lastParsedTime?: string): DagRecord {

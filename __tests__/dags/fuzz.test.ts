@@ -5,18 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DagFileRead } from '../../src/model.js';
 import { readDagFile } from '../../src/dags/read.js';
+import { mulberry32 } from '../../sim/synthetic-dags.js';
 
-/** mulberry32: small, fast, and the same sequence for the same seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const corpusDir = join(import.meta.dirname, '../fixtures/dags/corpus');
 const corpus = readdirSync(corpusDir)
@@ -51,7 +41,7 @@ async function survive(source: string, path = 'fuzz.py', options?: Parameters<ty
 
 describe('fuzz: the reader never throws and always answers', () => {
   it('random bytes, decoded as UTF-8 and as Latin-1', async () => {
-    const random = prng(1);
+    const random = mulberry32(1);
     for (let i = 0; i < 120; i++) {
       const bytes = Buffer.from(Array.from({ length: 1 + Math.floor(random() * 600) }, () => Math.floor(random() * 256)));
       await survive(bytes.toString(i % 2 === 0 ? 'utf8' : 'latin1'));
@@ -59,7 +49,7 @@ describe('fuzz: the reader never throws and always answers', () => {
   });
 
   it('random Python-ish token soup', async () => {
-    const random = prng(2);
+    const random = mulberry32(2);
     const tokens = [
       'with', 'DAG(', ')', ':', '\n', '    ', 'def', 'for', 'in', 'range(3)', 'if', 'else', '>>', '<<', '[', ']', '{', '}',
       '"x"', "f'{a}'", 'task_id=', 'EmptyOperator(', '@task', '@dag', 'chain(', ',', '=', 'a', 'b', 'lambda', 'return',
@@ -125,7 +115,7 @@ describe('fuzz: the reader never throws and always answers', () => {
   });
 
   it('odd characters: NUL, lone surrogates, BOM in the middle, other line ends', async () => {
-    const random = prng(3);
+    const random = mulberry32(3);
     const odd = ['\u0000', '\ud800', '\udfff', '\ufeff', '\r', '\u2028', '\u000c', '\u00a0', '😀', '\u0301', '\t'];
     const base = 'from airflow.sdk import DAG\nwith DAG("odd"):\n    pass\n';
     for (let i = 0; i < 60; i++) {
