@@ -125,7 +125,14 @@ async function newVersion(client: DagsterClient, key: string, before: string | u
   while (remaining(deadline) > 0) {
     await sleep(Math.min(intervalMs, remaining(deadline)));
     if (remaining(deadline) === 0) break;
-    const version = (await latestVersions(client, deadline)).get(key);
+    let version: string | undefined;
+    try {
+      version = (await latestVersions(client, deadline)).get(key);
+    } catch (error) {
+      // A poll the deadline cut short says the same as one that saw the old version.
+      if (error instanceof HttpError && error.kind === 'deadline') break;
+      throw error;
+    }
     if (version !== undefined && version !== before) return version;
   }
   return undefined;
