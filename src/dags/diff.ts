@@ -1,9 +1,6 @@
 // How the DAGs of the changed files differ between the base and head revisions. Pure.
 import type { DagChange, DagDefinition, DagFileRead, DagShape, Edge } from '../model.js';
 
-// Files importing a changed module are diffed alongside the changed files themselves.
-export { findImportLinks, findImporters } from './importers.js';
-
 interface Located {
   readonly dag: DagDefinition;
   readonly file: string;
