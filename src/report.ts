@@ -449,8 +449,9 @@ function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
 }
 
+// Not toLocaleString: its first call loads ICU's locale data, about 17 ms of every run for a comma.
 function number(count: number): string {
-  return count.toLocaleString('en-US');
+  return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 function plural(count: number, noun: string): string {

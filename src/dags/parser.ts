@@ -5,18 +5,19 @@
 // the interpreter can read for free. Function and class bodies are not copied
 // up front: most of them (task callables) are never run at parse time, and
 // they are often the bulk of a DAG file. They are copied when first needed.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import type * as TreeSitter from 'web-tree-sitter';
 import type { Language as TsLanguage, Node as TsNode, Parser as TsParser, Query as TsQuery, TreeCursor } from 'web-tree-sitter';
 
 const require = createRequire(import.meta.url);
 // web-tree-sitter's ESM build breaks inside the ncc ESM bundle (its `import('module')` is
 // rewritten), and ncc does not follow a createRequire'd require. So the build ships its CommonJS
-// build next to dist/index.js with the two .wasm files (scripts/copy-assets.mjs).
-const { Parser, Language, Query } = require(locate('tree-sitter.cjs', 'web-tree-sitter')) as typeof TreeSitter;
+// build next to dist/index.js with the two .wasm files, gzipped (scripts/finish-dist.mjs).
+const { Parser, Language, Query } = require(bundled('tree-sitter.cjs') ?? require.resolve('web-tree-sitter')) as typeof TreeSitter;
 
 /** A syntax node, copied out of tree-sitter. `start`/`end` index the source string. */
 export interface PyNode {
@@ -69,17 +70,21 @@ export function loadPythonParser(): Promise<PythonParser> {
   return loading;
 }
 
-function locate(fileName: string, packagePath: string): string {
-  // In the bundle the build copies these files next to dist/index.js;
-  // when tests run the sources, they are found in node_modules.
-  const bundled = join(dirname(fileURLToPath(import.meta.url)), fileName);
-  return existsSync(bundled) ? bundled : require.resolve(packagePath);
+/** A file the build placed next to dist/index.js; undefined when the sources run (tests), not the bundle. */
+function bundled(fileName: string): string | undefined {
+  const file = join(dirname(fileURLToPath(import.meta.url)), fileName);
+  return existsSync(file) ? file : undefined;
+}
+
+/** The bundle ships the WebAssembly gzipped (a third of the size); the sources read it from node_modules. */
+function wasm(fileName: string, packagePath: string): Uint8Array {
+  const packed = bundled(`${fileName}.gz`);
+  return packed ? gunzipSync(readFileSync(packed)) : readFileSync(require.resolve(packagePath));
 }
 
 async function load(): Promise<PythonParser> {
-  const runtime = locate('tree-sitter.wasm', 'web-tree-sitter/tree-sitter.wasm');
-  await Parser.init({ locateFile: () => runtime });
-  const language = await Language.load(locate('tree-sitter-python.wasm', 'tree-sitter-python/tree-sitter-python.wasm'));
+  await Parser.init({ wasmBinary: wasm('tree-sitter.wasm', 'web-tree-sitter/tree-sitter.wasm') });
+  const language = await Language.load(wasm('tree-sitter-python.wasm', 'tree-sitter-python/tree-sitter-python.wasm'));
   const parser = new Parser();
   parser.setLanguage(language);
   const tables = symbolTables(language);

@@ -1,0 +1,12 @@
+// The bundle's entry. It says at once what the run is for, then loads the action: the action is
+// about 1.3 MB of JavaScript (GraphQL, zod, YAML, undici under the toolkit) that takes Node ~80 ms
+// to compile and evaluate, and the log should not sit silent meanwhile. Plain stdout, not
+// @actions/core: loading the toolkit is part of what this line runs ahead of.
+const { GITHUB_EVENT_NAME: event, GITHUB_REF: ref, GITHUB_SHA: sha } = process.env;
+process.stdout.write(`airlift-sync: ${event ? `${event}${ref ? ` to ${ref}` : ''}${sha ? ` at ${sha.slice(0, 12)}` : ''}` : 'started outside a workflow run'}\n`);
+
+import('./main.js').catch((error: unknown) => {
+  // Only a broken bundle lands here (a chunk missing next to index.js).
+  process.stdout.write(`::error::airlift-sync could not load: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
