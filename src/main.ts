@@ -1,5 +1,5 @@
-// Entry point, and the only module that talks to the runner: inputs in,
-// outputs, job summary, annotations and exit status out.
+// The action, loaded by src/index.ts, and the only module that talks to the runner after the
+// entry's first line: inputs in, outputs, job summary, annotations and exit status out.
 import * as core from '@actions/core';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -1,7 +1,7 @@
 // The bundled dist/index.js, run as the runner runs it, against the simulators
 // and a real git repository: what a user sees in the outputs, the job summary
 // and the JSON report.
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,6 +100,21 @@ describe('end to end', () => {
       expect(run.exitCode, run.stdout + run.stderr).toBe(0);
       expect(run.outputs.result).toBe('synced');
       expect(JSON.parse(run.outputs['changed-dags']!)).toHaveLength(4);
+    } finally {
+      rmSync(action, { recursive: true, force: true });
+    }
+  });
+
+  it('fails with a plain error when a chunk of the bundle is missing next to index.js', async () => {
+    const s = await world();
+    const action = mkdtempSync(path.join(os.tmpdir(), 'airlift-action-'));
+    try {
+      const dist = path.join(action, 'dist');
+      cpSync(path.dirname(BUNDLE), dist, { recursive: true });
+      for (const chunk of readdirSync(dist).filter((name) => /^\d+\.index\.js$/.test(name))) rmSync(path.join(dist, chunk));
+      const run = await runAction({ inputs: s.inputs, eventName: 'push', payload: s.payload, workspace: s.repo.dir, sha: s.head, bundle: path.join(dist, 'index.js') });
+      expect(run.exitCode).toBe(1);
+      expect(run.stdout).toMatch(/^airlift-sync: push to refs\/heads\/main at [0-9a-f]{12}\n::error::airlift-sync could not load: /);
     } finally {
       rmSync(action, { recursive: true, force: true });
     }

@@ -191,9 +191,11 @@ describe.concurrent('secrets: debug runs through every fault', () => {
     expect(run.exitCode).toBe(row.result === 'failed' ? 1 : 0);
     expect(run.stdout).toContain('::debug::');
     expectReported(run);
-    // Every secret was handed to the runner's masking before anything else was written.
-    const firstOther = run.stdout.split('\n').findIndex((line) => !line.startsWith('::add-mask::'));
-    const masks = run.stdout.split('\n').slice(0, firstOther);
+    // The entry's first line names the event only; then every secret was handed to the runner's
+    // masking before anything else was written.
+    const [announced, ...rest] = run.stdout.split('\n');
+    expect(announced).toMatch(/^airlift-sync: push to refs\/heads\/\S+ at [0-9a-f]{12}$/);
+    const masks = rest.slice(0, rest.findIndex((line) => !line.startsWith('::add-mask::')));
     for (const secret of [AIRFLOW_HEADER.value, DAGSTER_HEADER.value]) expect(masks).toContain(`::add-mask::${secret}`);
     scanned += expectNoSecretLeaks(run, f.w, { extra: f.extra, taps: [f.airflow, f.dagster, f.github, f.elsewhere] });
     // A redirect target on another origin never sees a credential, not even its header.

@@ -39,6 +39,11 @@ export interface RunnerFiles {
   readonly summary: string;
 }
 
+function refOf(payload: unknown): string {
+  const ref = typeof payload === 'object' && payload !== null ? (payload as { ref?: unknown }).ref : undefined;
+  return typeof ref === 'string' ? ref : '';
+}
+
 /** The environment the GitHub runner gives a JavaScript action's step, and the files behind it. */
 export function runnerEnvironment(options: Omit<ActionOptions, 'bundle'>, prefix = 'airlift-runner-'): { env: Record<string, string>; files: RunnerFiles } {
   const folder = mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -59,6 +64,8 @@ export function runnerEnvironment(options: Omit<ActionOptions, 'bundle'>, prefix
     GITHUB_SERVER_URL: 'https://github.com',
     GITHUB_API_URL: 'http://127.0.0.1:9',
     GITHUB_SHA: options.sha ?? '',
+    // The runner sets the ref for every event; a push's payload carries it.
+    GITHUB_REF: refOf(options.payload),
     GITHUB_RUN_ID: '42',
     GITHUB_ACTION: 'airlift-sync',
     RUNNER_TEMP: folder,
