@@ -72,6 +72,24 @@ describe.each(VERSIONS)('waiting for Airflow to parse the push (%s)', (version) 
     expect(sim.requests.filter((r) => r.apiPath.endsWith('/dags/etl/tasks')).length).toBeGreaterThan(1);
   });
 
+  it('reads the tasks once per parse Airflow shows, not every poll, and not before the first poll', async () => {
+    const sim = await etlInstance(version, true);
+    // The processor re-parses the old revision after the push (a git-sync that lags), then nothing.
+    sim.publish({ commit: 'old', files: [{ path: 'etl.py', source: ETL_V1, dags: [{ dagId: 'etl', tasks: chain('extract', 'load') }] }] }, { delayMs: 100 });
+    const { client } = await connect(sim);
+    const report = await waitUntilParsed(client, { changes: [modifiedEtl()], pushed: pushed() }, options([], { timeoutMs: 400 }));
+    expect(report.dags[0]).toMatchObject({
+      state: 'timed-out',
+      disagreement: 'tasks Airflow lacks: transform; edges Airflow lacks: extract >> transform, transform >> load; edges Airflow still has: extract >> load',
+    });
+    const lists = sim.requests.filter((r) => r.apiPath.endsWith('/dags'));
+    expect(lists.length).toBeGreaterThan(4);
+    // One read of the parse from before the push (from the second round on), one of the parse after it.
+    const reads = sim.requests.filter((r) => r.apiPath.endsWith('/dags/etl/tasks'));
+    expect(reads).toHaveLength(2);
+    expect(sim.requests.indexOf(reads[0]!)).toBeGreaterThan(sim.requests.indexOf(lists[1]!));
+  });
+
   it('asks Airflow to re-parse a changed file it knows instead of waiting for the regular parse', async () => {
     const sim = await etlInstance(version);
     sim.publish(
