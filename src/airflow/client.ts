@@ -26,7 +26,7 @@ export interface AirflowConnection {
 }
 
 export interface ClientTuning {
-  /** Pages read at once once the total is known. Default 16. */
+  /** Pages read at once after the first (with it, when polling). Default 16. */
   readonly pageConcurrency?: number;
   /** The `limit` asked for; servers may serve fewer. Default: 100 on Airflow 2, 1,000 on Airflow 3. */
   readonly pageLimit?: number;
