@@ -71,7 +71,7 @@ describe.each(VERSIONS)('Airflow client (%s)', (version) => {
   });
 
   describe('listing DAGs', () => {
-    it('reads every page of a server that clamps limit (100 asked, 25 served), inactive DAGs included', async () => {
+    it('reads every page of a server that clamps limit (25 served of more asked), inactive DAGs included', async () => {
       const dags = manyDags(230).map((d, i) => (i % 10 === 0 ? { ...d, active: false } : d));
       const sim = await simulator({ apiVersion: version, maximumPageLimit: 25, dags });
       const { client } = await connect(sim);
@@ -80,18 +80,19 @@ describe.each(VERSIONS)('Airflow client (%s)', (version) => {
       expect(live.filter((d) => !d.active)).toHaveLength(23);
       const pages = sim.requests.filter((r) => r.apiPath === `/api/${version}/dags`);
       expect(pages).toHaveLength(10);
-      expect(pages.every((r) => r.query.limit === '100')).toBe(true);
+      expect(pages.every((r) => r.query.limit === (version === 'v1' ? '100' : '1000'))).toBe(true);
       expect(pages.map((r) => Number(r.query.offset)).sort((a, b) => a - b)).toEqual([0, 25, 50, 75, 100, 125, 150, 175, 200, 225]);
       expect(pages[0]!.query[version === 'v1' ? 'only_active' : 'exclude_stale']).toBe('false');
     });
 
-    it('reads every page of a server that does not clamp', async () => {
-      const dags = manyDags(230);
+    it('reads every page of a server that does not clamp: 100 per page from Airflow 2 (its default maximum), 1,000 from Airflow 3', async () => {
+      const dags = manyDags(2300);
       const sim = await simulator({ apiVersion: version, maximumPageLimit: 'none', dags });
       const { client } = await connect(sim);
       expect((await client.listDags(deadline())).map((d) => d.dagId)).toEqual(dags.map((d) => d.dagId));
       const offsets = sim.requests.filter((r) => r.apiPath.endsWith('/dags')).map((r) => Number(r.query.offset));
-      expect(offsets.sort((a, b) => a - b)).toEqual([0, 100, 200]);
+      const size = version === 'v1' ? 100 : 1000;
+      expect(offsets.sort((a, b) => a - b)).toEqual(Array.from({ length: Math.ceil(2300 / size) }, (_, page) => page * size));
     });
 
     it('reports the fields the action uses', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readAllPages, type Page } from '../../src/airflow/paging.js';
+import { readAllPages, type Page, type PageMemory } from '../../src/airflow/paging.js';
 
 /** A server over `rows` that serves at most `size` rows per page, whatever is asked. */
 function server(rows: () => string[], size: number) {
@@ -44,6 +44,27 @@ describe('reading every page', () => {
       return { items: rows.slice(offset, offset + size), total: rows.length };
     };
     expect(await readAllPages(fetchPage, 4)).toEqual(rows);
+  });
+
+  it('reads the pages an earlier read found together with the first, and stays exact when the collection changed', async () => {
+    let rows = ids(45);
+    const s = server(() => rows, 10);
+    const memory: PageMemory = {};
+    expect(await readAllPages(s.fetchPage, 8, memory)).toEqual(ids(45));
+    expect(s.maxOpen()).toBe(4);
+
+    s.offsets.length = 0;
+    expect(await readAllPages(s.fetchPage, 8, memory)).toEqual(ids(45));
+    expect(s.offsets.sort((a, b) => a - b)).toEqual([0, 10, 20, 30, 40]);
+    expect(s.maxOpen()).toBe(5);
+
+    rows = ids(62);
+    s.offsets.length = 0;
+    expect(await readAllPages(s.fetchPage, 8, memory)).toEqual(ids(62));
+    expect(s.offsets.sort((a, b) => a - b)).toEqual([0, 10, 20, 30, 40, 50, 60]);
+
+    rows = ids(12);
+    expect(await readAllPages(s.fetchPage, 8, memory)).toEqual(ids(12));
   });
 
   it('stops at an empty page even when total_entries promised more', async () => {

@@ -72,6 +72,24 @@ describe.each(VERSIONS)('waiting for Airflow to parse the push (%s)', (version) 
     expect(sim.requests.filter((r) => r.apiPath.endsWith('/dags/etl/tasks')).length).toBeGreaterThan(1);
   });
 
+  it('reads the tasks once per parse Airflow shows, not every poll, and not before the first poll', async () => {
+    const sim = await etlInstance(version, true);
+    // The processor re-parses the old revision after the push (a git-sync that lags), then nothing.
+    sim.publish({ commit: 'old', files: [{ path: 'etl.py', source: ETL_V1, dags: [{ dagId: 'etl', tasks: chain('extract', 'load') }] }] }, { delayMs: 100 });
+    const { client } = await connect(sim);
+    const report = await waitUntilParsed(client, { changes: [modifiedEtl()], pushed: pushed() }, options([], { timeoutMs: 400 }));
+    expect(report.dags[0]).toMatchObject({
+      state: 'timed-out',
+      disagreement: 'tasks Airflow lacks: transform; edges Airflow lacks: extract >> transform, transform >> load; edges Airflow still has: extract >> load',
+    });
+    const lists = sim.requests.filter((r) => r.apiPath.endsWith('/dags'));
+    expect(lists.length).toBeGreaterThan(4);
+    // One read of the parse from before the push (from the second round on), one of the parse after it.
+    const reads = sim.requests.filter((r) => r.apiPath.endsWith('/dags/etl/tasks'));
+    expect(reads).toHaveLength(2);
+    expect(sim.requests.indexOf(reads[0]!)).toBeGreaterThan(sim.requests.indexOf(lists[1]!));
+  });
+
   it('asks Airflow to re-parse a changed file it knows instead of waiting for the regular parse', async () => {
     const sim = await etlInstance(version);
     sim.publish(
@@ -86,6 +104,39 @@ describe.each(VERSIONS)('waiting for Airflow to parse the push (%s)', (version) 
     expect(puts).toHaveLength(1);
     expect(puts[0]).toMatchObject({ apiPath: expect.stringMatching(new RegExp(`^/api/${version}/parseDagFile/`)), status: 201 });
     expect(logs.join('\n')).toContain('asked Airflow to re-parse dags/etl.py');
+  });
+
+  it('asks no re-parse of a file the processor picked up on its own before the second poll', async () => {
+    const sim = await etlInstance(version, true);
+    sim.publish(
+      { commit: 'c0ffee', files: [{ path: 'etl.py', source: ETL_V2, dags: [{ dagId: 'etl', tasks: chain('extract', 'transform', 'load') }] }] },
+      { delayMs: 50 },
+    );
+    const { client } = await connect(sim);
+    const report = await waitUntilParsed(client, { changes: [modifiedEtl()], pushed: pushed() }, options([], { pollInitialMs: 150 }));
+    expect(report.dags[0]!.state).toBe('parsed');
+    expect(sim.requests.filter((r) => r.apiPath.endsWith('/dags'))).toHaveLength(2);
+    expect(sim.requests.some((r) => r.method === 'PUT')).toBe(false);
+  });
+
+  it('reads the stored source of a file once per poll however many changed DAGs it defines', async () => {
+    const both = `${ETL_V1}with DAG("etl_backfill") as backfill:\n    extract >> load\n# reformatted\n`;
+    const sim = await simulator({
+      apiVersion: version,
+      dags: [dag('etl', 'etl.py', chain('extract', 'load'), { source: ETL_V1 }), dag('etl_backfill', 'etl.py', chain('extract', 'load'))],
+      reparseDelayMs: 60_000,
+    });
+    const dagsAtHead = [
+      { dagId: 'etl', tasks: chain('extract', 'load') },
+      { dagId: 'etl_backfill', tasks: chain('extract', 'load') },
+    ];
+    sim.publish({ commit: 'c0ffee', files: [{ path: 'etl.py', source: both, dags: dagsAtHead }] }, { delayMs: 0 });
+    const { client } = await connect(sim);
+    const edited = ['etl', 'etl_backfill'].map((dagId) => change('unchanged', dagId, 'dags/etl.py'));
+    const report = await waitUntilParsed(client, { changes: edited, pushed: pushed({ 'dags/etl.py': both }, 'not-the-bundle') }, options([]));
+    expect(report.dags.map((d) => d.state)).toEqual(['parsed', 'parsed']);
+    // Airflow 2 stores one source per file (by file token); Airflow 3 one per DAG.
+    expect(sim.requests.filter((r) => r.apiPath.includes('/dagSources/'))).toHaveLength(version === 'v1' ? 1 : 2);
   });
 
   it('waits for a new file until the folder is re-listed, without asking for a re-parse', async () => {

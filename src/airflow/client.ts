@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { HttpError, parseJson, request, type DebugLog, type Deadline, type HttpRequest, type HttpResponse, type HttpTarget } from '../http.js';
 import type { DagShape, Edge } from '../model.js';
 import { openSession, staticHeaders, withSlash, type AirflowAuth, type ApiVersion, type AuthSession } from './auth.js';
-import { readAllPages } from './paging.js';
+import { readAllPages, type PageMemory } from './paging.js';
 
 export type { AirflowAuth, ApiVersion } from './auth.js';
 
@@ -26,9 +26,9 @@ export interface AirflowConnection {
 }
 
 export interface ClientTuning {
-  /** Pages read at once once the total is known. Default 4. */
+  /** Pages read at once after the first (with it, when polling). Default 16. */
   readonly pageConcurrency?: number;
-  /** The `limit` asked for; servers may serve fewer. Default 100. */
+  /** The `limit` asked for; servers may serve fewer. Default: 100 on Airflow 2, 1,000 on Airflow 3. */
   readonly pageLimit?: number;
   readonly requestTimeoutMs?: number;
   readonly retries?: number;
@@ -169,9 +169,13 @@ export async function connectAirflow(connection: AirflowConnection, deadline: De
   const { apiVersion, airflowVersion } = await detectVersion(connection, target, deadline, send, decode);
   connection.log(`Airflow ${connection.instance}: API ${apiVersion} (Airflow ${airflowVersion})`);
   const session: AuthSession = await openSession(connection.auth, apiVersion, target, deadline, send);
-  const pageConcurrency = tuning.pageConcurrency ?? 4;
-  const pageLimit = tuning.pageLimit ?? 100;
+  const pageConcurrency = tuning.pageConcurrency ?? 16;
+  // Airflow 2 clamps to maximum_page_limit (default 100) and logs a warning for each larger ask;
+  // Airflow 3.0/3.1 serve what is asked, and later 3.x clamp silently.
+  const pageLimit = tuning.pageLimit ?? (apiVersion === 'v1' ? 100 : 1000);
   const api = (path: string) => `api/${apiVersion}/${path}`;
+  const dagPages: PageMemory = {};
+  const errorPages: PageMemory = {};
 
   /** One API call with the session's credentials, renewed once after a 401. */
   const call = async (req: HttpRequest): Promise<HttpResponse> => {
@@ -206,7 +210,7 @@ export async function connectAirflow(connection: AirflowConnection, deadline: De
           ...filter,
         });
         return { items: page.dags, total: page.total_entries };
-      }, pageConcurrency);
+      }, pageConcurrency, dagPages);
       // Pages read while the DAG table changes can overlap: the later row wins.
       return [...new Map(dags.map((dag) => [dag.dagId, dag])).values()].sort((a, b) => compare(a.dagId, b.dagId));
     },
@@ -234,7 +238,7 @@ export async function connectAirflow(connection: AirflowConnection, deadline: De
           })),
           total: page.total_entries,
         };
-      }, pageConcurrency);
+      }, pageConcurrency, errorPages);
     },
 
     async getDagSource(dag, sourceDeadline) {

@@ -4,9 +4,9 @@
 // DAGs, because dagster-airlift builds its definitions from this same API.
 import pLimit, { type LimitFunction } from 'p-limit';
 import { HttpError, sleep, type Deadline } from '../http.js';
-import type { DagChange } from '../model.js';
+import type { DagChange, DagShape } from '../model.js';
 import { importErrorFromPush, judge, type CurrentImportError, type Facts, type PushedRevision, type Verdict } from './agreement.js';
-import type { AirflowClient, LiveDag } from './client.js';
+import type { AirflowClient, LiveDag, LiveImportError } from './client.js';
 import { createFileMapper, type FileMapper, type FileMappingInput } from './files.js';
 
 export type { PushedRevision } from './agreement.js';
@@ -25,7 +25,7 @@ export interface WaitOptions {
   readonly pollInitialMs?: number;
   readonly pollMaxMs?: number;
   readonly pollFactor?: number;
-  /** Requests per round at once (tasks, sources). Default 4. */
+  /** Requests per round at once (tasks, sources, re-parse requests). Default 16. */
   readonly concurrency?: number;
   /** At most one progress report per this long (default 15 s), plus one after the first round. */
   readonly progressEveryMs?: number;
@@ -80,7 +80,8 @@ export async function waitUntilParsed(client: AirflowClient, expectations: Parse
   const timeoutMs = options.timeoutMs ?? 600_000;
   const deadline: Deadline = { at: started + timeoutMs };
   const log = options.log ?? (() => {});
-  const limit = pLimit(options.concurrency ?? 4);
+  const limit = pLimit(options.concurrency ?? 16);
+  const reads = createReads(client);
   const pushedFiles = new Set([...expectations.changes.map((change) => change.file), ...expectations.pushed.sources.keys()]);
 
   const pending = new Map(expectations.changes.map((change) => [change.dagId, { change, disagreement: 'not checked yet' }]));
@@ -89,33 +90,35 @@ export async function waitUntilParsed(client: AirflowClient, expectations: Parse
   let importErrors: ImportErrorReport[] = [];
   let interval = options.pollInitialMs ?? 1000;
   let lastProgress: number | undefined;
-  let reparseAsked = false;
   let prefixWarned = false;
   // Why the last round failed; a deadline that merely ends the wait counts only when no round ever completed.
   let lastFailure: HttpError | undefined;
-  let completedAny = false;
+  let completedRounds = 0;
 
   // At least one round, so the report's live DAG list is real even with nothing to wait for.
   for (let round = 1; ; round++) {
     try {
-      live = await client.listDags(deadline);
+      const [dags, errors] = await Promise.all([client.listDags(deadline), client.listImportErrors(deadline)]);
+      live = dags;
       const mapper = createFileMapper({ ...options.files, apiVersion: client.apiVersion }, live);
       if (client.apiVersion === 'v1' && mapper.dagsPrefix === undefined && live.length > 0 && !prefixWarned) {
         prefixWarned = true;
         log(`Airflow ${client.instance}: no DAG's fileloc ends in a DAG file of the repository; set airflow-dags-prefix to the DAGs folder inside the Airflow container.`);
       }
-      importErrors = await currentImportErrors(client, mapper, pushedFiles, expectations.pushed, deadline);
+      importErrors = currentImportErrors(errors, mapper, pushedFiles, expectations.pushed);
       const liveById = new Map(live.map((dag) => [dag.dagId, dag]));
+      reads.startRound(round);
       await Promise.all(
         [...pending.values()].map(({ change }) =>
           limit(async () => {
-            const verdict = await evaluate(client, change, {
+            const verdict = await evaluate(change, reads, {
               apiVersion: client.apiVersion,
               live: liveById.get(change.dagId),
               mapper,
               importError: importErrors.find((error) => error.file === change.file),
               pushed: expectations.pushed,
               deadline,
+              firstRound: completedRounds === 0,
             });
             if (verdict.settled) {
               pending.delete(change.dagId);
@@ -126,15 +129,16 @@ export async function waitUntilParsed(client: AirflowClient, expectations: Parse
           }),
         ),
       );
-      if (!reparseAsked) {
-        reparseAsked = true;
+      // The processor often picks the push up on its own within a poll: re-parse requests go only to
+      // the files it still has not parsed by the second round, one per file.
+      if (completedRounds === 1) {
         await askReparse(client, [...pending.values()].map(({ change }) => change), live, mapper, { deadline, log, limit });
       }
       lastFailure = undefined;
-      completedAny = true;
+      completedRounds++;
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
-      if (error.kind !== 'deadline' || !completedAny) lastFailure = error;
+      if (error.kind !== 'deadline' || completedRounds === 0) lastFailure = error;
       if (error.kind === 'deadline') break;
       // Airflow restarting mid-wait (a deploy) is not a reason to give up; anything else is.
       if (error.kind !== 'server' && error.kind !== 'network') throw error;
@@ -180,10 +184,12 @@ interface EvaluationInput {
   readonly importError: CurrentImportError | undefined;
   readonly pushed: PushedRevision;
   readonly deadline: Deadline;
+  /** No round has completed yet. */
+  readonly firstRound: boolean;
 }
 
-/** Judges one change, reading its tasks or stored source only when the judgement needs them. */
-async function evaluate(client: AirflowClient, change: DagChange, input: EvaluationInput): Promise<Verdict> {
+/** Judges one change, reading its tasks or stored source only when the judgement needs them and they can have changed. */
+async function evaluate(change: DagChange, reads: Reads, input: EvaluationInput): Promise<Verdict> {
   const { live } = input;
   const liveFile = live && input.mapper.dagFile(live);
   let facts: Facts = {
@@ -194,13 +200,19 @@ async function evaluate(client: AirflowClient, change: DagChange, input: Evaluat
     ...(input.importError ? { importError: input.importError } : {}),
   };
   let verdict = judge(change, facts);
+  if (verdict.settled || !verdict.needs || !live) return verdict;
+  // The processor often parses the push within the first poll: reading what it held before the push
+  // would mostly be a wasted request per DAG. From the second round on, Airflow's state is read as it is.
+  if (input.firstRound && parsedBeforePush(live, input.pushed)) {
+    return { settled: false, disagreement: `Airflow last parsed it at ${live.lastParsedTime}, before the push` };
+  }
   try {
-    if (!verdict.settled && verdict.needs === 'tasks' && live) {
-      facts = { ...facts, tasks: await client.getTasks(live.dagId, input.deadline) };
+    if (verdict.needs === 'tasks') {
+      facts = { ...facts, tasks: await reads.tasks(live, input.deadline) };
       verdict = judge(change, facts);
     }
-    if (!verdict.settled && verdict.needs === 'source' && live) {
-      facts = { ...facts, source: await client.getDagSource(live, input.deadline) };
+    if (!verdict.settled && verdict.needs === 'source') {
+      facts = { ...facts, source: await reads.source(live, input.deadline) };
       verdict = judge(change, facts);
     }
   } catch (error) {
@@ -211,15 +223,72 @@ async function evaluate(client: AirflowClient, change: DagChange, input: Evaluat
   return verdict;
 }
 
-async function currentImportErrors(
-  client: AirflowClient,
+function parsedBeforePush(live: LiveDag, pushed: PushedRevision): boolean {
+  if (live.lastParsedTime === undefined || (pushed.commit !== undefined && live.bundleVersion === pushed.commit)) return false;
+  return Date.parse(live.lastParsedTime) <= pushed.time;
+}
+
+interface Reads {
+  /** Requests of one round are shared; what an earlier round read is reused while the DAG's parse is the same. */
+  startRound(round: number): void;
+  tasks(live: LiveDag, deadline: Deadline): Promise<DagShape>;
+  source(live: LiveDag, deadline: Deadline): Promise<string | null>;
+}
+
+interface ReadFacts {
+  readonly tasks: DagShape;
+  readonly source: string | null;
+}
+
+function createReads(client: AirflowClient): Reads {
+  let round = 0;
+  let inFlight = new Map<string, Promise<unknown>>();
+  const known = new Map<string, { readonly parse: string; readonly read: Partial<ReadFacts> }>();
+
+  // Airflow commits a parse's tasks, source and last_parsed_time together: the same
+  // last_parsed_time means the same tasks and source. Without one, read every round.
+  const parseOf = (live: LiveDag) => (live.lastParsedTime === undefined ? `round ${round}` : `${live.lastParsedTime} ${live.bundleVersion ?? ''}`);
+  const once = <T>(key: string, load: () => Promise<T>): Promise<T> => {
+    let pending = inFlight.get(key) as Promise<T> | undefined;
+    if (!pending) {
+      pending = load();
+      inFlight.set(key, pending);
+    }
+    return pending;
+  };
+  const remembered = async <K extends keyof ReadFacts>(live: LiveDag, fact: K, load: () => Promise<ReadFacts[K]>): Promise<ReadFacts[K]> => {
+    const parse = parseOf(live);
+    const entry = known.get(live.dagId);
+    const kept = entry?.parse === parse ? entry.read[fact] : undefined;
+    if (kept !== undefined) return kept;
+    const value = await load();
+    const current = known.get(live.dagId);
+    known.set(live.dagId, { parse, read: { ...(current?.parse === parse ? current.read : {}), [fact]: value } });
+    return value;
+  };
+
+  return {
+    startRound(next) {
+      round = next;
+      inFlight = new Map();
+    },
+    tasks: (live, deadline) => remembered(live, 'tasks', () => once(`tasks ${live.dagId}`, () => client.getTasks(live.dagId, deadline))),
+    // Airflow 2 stores one source per file (its file token), Airflow 3 one per DAG.
+    source: (live, deadline) =>
+      remembered(live, 'source', () =>
+        once(`source ${client.apiVersion === 'v1' && live.fileToken ? live.fileToken : live.dagId}`, () => client.getDagSource(live, deadline)),
+      ),
+  };
+}
+
+function currentImportErrors(
+  errors: readonly LiveImportError[],
   mapper: FileMapper,
   pushedFiles: ReadonlySet<string>,
   pushed: PushedRevision,
-  deadline: Deadline,
-): Promise<ImportErrorReport[]> {
+): ImportErrorReport[] {
   const reports: ImportErrorReport[] = [];
-  for (const error of await client.listImportErrors(deadline)) {
+  for (const error of errors) {
     const file = mapper.airflowFile(error.filename);
     if (file === undefined || !pushedFiles.has(file)) continue;
     const current = importErrorFromPush(file, error, pushed);
@@ -237,10 +306,15 @@ async function askReparse(
   { deadline, log, limit }: { deadline: Deadline; log: (line: string) => void; limit: LimitFunction },
 ): Promise<void> {
   const files = [...new Set(changes.flatMap((change) => [change.file, ...(change.previousFile ? [change.previousFile] : [])]))].sort();
+  const knownFiles = new Map<string, LiveDag>();
+  for (const dag of live) {
+    const file = dag.fileToken ? mapper.dagFile(dag) : undefined;
+    if (file !== undefined && !knownFiles.has(file)) knownFiles.set(file, dag);
+  }
   const notes = await Promise.all(
     files.map((file) =>
       limit(async (): Promise<string | undefined> => {
-        const known = live.find((dag) => dag.fileToken && mapper.dagFile(dag) === file);
+        const known = knownFiles.get(file);
         if (!known) {
           const isNew = changes.some((change) => change.file === file && change.kind !== 'removed');
           return isNew ? `${file} is new to Airflow; ${REPARSE_NOTE}.` : undefined;
