@@ -13,7 +13,9 @@ import { inputFailureReport, run, type RunContext } from './run.js';
 
 const logger: Logger = {
   info: (message) => core.info(message),
-  debug: (message) => core.debug(message),
+  // The runner drops ::debug:: lines unless step debugging is on (RUNNER_DEBUG): a large push
+  // would otherwise write thousands of per-request lines nobody sees.
+  debug: core.isDebug() ? (message) => core.debug(message) : () => undefined,
   warning: (message) => core.warning(message),
   group: (name, work) => core.group(name, work),
 };

@@ -214,6 +214,16 @@ describe('end to end', () => {
     expect(s.dagster.location(LOCATION).reloads).toBe(0);
   });
 
+  it('writes per-request lines only when step debugging is on', async () => {
+    const s = await world();
+    s.publishHead({ delayMs: 0 });
+    const quiet = await act(s);
+    expect(quiet.outputs.result, quiet.stdout).toBe('synced');
+    expect(quiet.stdout).not.toContain('::debug::');
+    const verbose = await act(s, {}, { debug: true });
+    expect(verbose.stdout).toMatch(/^::debug::Airflow GET \/api\/v2\/version -> 200/m);
+  });
+
   it('never writes a secret anywhere, even in debug mode', async () => {
     const s = await world();
     s.publishHead({ delayMs: 0 });
