@@ -38,13 +38,13 @@ export interface LocationView {
 
 export async function discoverLocations(client: DagsterClient, deadline?: Deadline): Promise<LocationView[]> {
   const operation = client.supports(WORKSPACE) ? WORKSPACE : WORKSPACE_LEGACY;
-  const data = await client.send(operation, workspaceData, undefined, { deadline });
-  const workspace = data.workspaceOrError;
-  if (workspace.__typename === 'PythonError') throw workspaceError(workspace.message);
+  // Read before the workspace, which the legacy document reads without them, so that each entry
+  // becomes its view as soon as it is validated.
   const states = operation === WORKSPACE_LEGACY && client.supports(WORKSPACE_DEFS_STATE) ? await readStates(client, deadline) : undefined;
-  return workspace.locationEntries
-    .map((entry) => toLocationView(states ? { ...entry, defsStateInfo: states.get(entry.name) ?? null } : entry))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  const keep = (entry: LocationEntry) => toLocationView(states ? { ...entry, defsStateInfo: states.get(entry.name) ?? null } : entry);
+  const workspace = (await client.send(operation, workspaceData(keep), undefined, { deadline })).workspaceOrError;
+  if (workspace.__typename === 'PythonError') throw workspaceError(workspace.message);
+  return workspace.locationEntries.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** True when the views show where each location keeps its state (defsStateInfo), whichever document read them. */
@@ -63,11 +63,10 @@ export async function readLocation(client: DagsterClient, name: string, deadline
   if (!client.supports(LOCATION)) {
     return (await discoverLocations(client, deadline)).find((location) => location.name === name);
   }
-  const data = await client.send(LOCATION, locationData, { name }, { deadline });
-  const entry = data.workspaceLocationEntryOrError;
+  const entry = (await client.send(LOCATION, locationData(toLocationView), { name }, { deadline })).workspaceLocationEntryOrError;
   if (entry === null) return undefined;
   if (entry.__typename === 'PythonError') throw workspaceError(entry.message);
-  return toLocationView(entry);
+  return entry.kept;
 }
 
 function toLocationView(entry: LocationEntry): LocationView {
