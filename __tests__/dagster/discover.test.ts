@@ -147,6 +147,6 @@ describe('discovery of what dagster-airlift builds', () => {
     const [location] = await discoverLocations(client);
 
     expect(location!.stateKeys).toEqual([{ key: 'AirflowInstanceComponent[prod]', version: sim.location('airlift').stateVersions.prod, management: 'VERSIONED_STATE_STORAGE' }]);
-    expect(sim.operations.map((op) => op.operationName)).toEqual(['AirliftSyncCapabilities', 'AirliftSyncWorkspaceLegacy', 'AirliftSyncWorkspaceDefsState']);
+    expect(sim.operations.map((op) => op.operationName)).toEqual(['AirliftSyncCapabilities', 'AirliftSyncWorkspaceDefsState', 'AirliftSyncWorkspaceLegacy']);
   });
 });

@@ -108,7 +108,13 @@ async function sendOperation<T>(
   idempotent: boolean,
 ): Promise<T> {
   const through = requestTimeoutMs === undefined ? target : { ...target, requestTimeoutMs };
-  const graphql = new GraphQLClient(new URL(graphqlPath, target.baseUrl).href, { fetch: fetchThrough(through, graphqlPath, deadline, idempotent) });
+  // fetchThrough parses the body once (it must, to tell a login page or garbage from JSON) and hands
+  // graphql-request the parsed value: a second JSON.parse of a large workspace answer doubles its memory.
+  let body: unknown;
+  const graphql = new GraphQLClient(new URL(graphqlPath, target.baseUrl).href, {
+    fetch: fetchThrough(through, graphqlPath, deadline, idempotent, (parsed) => (body = parsed)),
+    jsonSerializer: { stringify: JSON.stringify, parse: () => body },
+  });
   let data: unknown;
   try {
     data = await graphql.request(operation.document, variables);
@@ -126,8 +132,11 @@ async function sendOperation<T>(
   return parsed.data;
 }
 
-/** A fetch for graphql-request that goes through http.request and hands back only JSON bodies. */
-function fetchThrough(target: HttpTarget, path: string, deadline: Deadline, idempotent: boolean): typeof fetch {
+/**
+ * A fetch for graphql-request that goes through http.request and accepts only JSON bodies: the parsed
+ * body goes to `parsed`, and the Response graphql-request gets carries no text.
+ */
+function fetchThrough(target: HttpTarget, path: string, deadline: Deadline, idempotent: boolean, parsed: (body: unknown) => void): typeof fetch {
   return async (_url, init) => {
     const response = await request(target, {
       method: 'POST',
@@ -139,8 +148,8 @@ function fetchThrough(target: HttpTarget, path: string, deadline: Deadline, idem
       accept: [400],
     });
     // Throws on a login page (auth) or a body that is not JSON (garbage).
-    parseJson(target, `POST ${new URL(path, target.baseUrl).pathname}`, response);
-    return new Response(response.body, { status: response.status, headers: { 'content-type': 'application/json' } });
+    parsed(parseJson(target, `POST ${new URL(path, target.baseUrl).pathname}`, response));
+    return new Response(null, { status: response.status, headers: { 'content-type': 'application/json' } });
   };
 }
 

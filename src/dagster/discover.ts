@@ -38,13 +38,13 @@ export interface LocationView {
 
 export async function discoverLocations(client: DagsterClient, deadline?: Deadline): Promise<LocationView[]> {
   const operation = client.supports(WORKSPACE) ? WORKSPACE : WORKSPACE_LEGACY;
-  const data = await client.send(operation, workspaceData, undefined, { deadline });
-  const workspace = data.workspaceOrError;
-  if (workspace.__typename === 'PythonError') throw workspaceError(workspace.message);
+  // Read before the workspace, which the legacy document reads without them, so that each entry
+  // becomes its view as soon as it is validated.
   const states = operation === WORKSPACE_LEGACY && client.supports(WORKSPACE_DEFS_STATE) ? await readStates(client, deadline) : undefined;
-  return workspace.locationEntries
-    .map((entry) => toLocationView(states ? { ...entry, defsStateInfo: states.get(entry.name) ?? null } : entry))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  const keep = (entry: LocationEntry) => toLocationView(states ? { ...entry, defsStateInfo: states.get(entry.name) ?? null } : entry);
+  const workspace = (await client.send(operation, workspaceData(keep), undefined, { deadline })).workspaceOrError;
+  if (workspace.__typename === 'PythonError') throw workspaceError(workspace.message);
+  return workspace.locationEntries.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** True when the views show where each location keeps its state (defsStateInfo), whichever document read them. */
@@ -58,25 +58,28 @@ async function readStates(client: DagsterClient, deadline: Deadline | undefined)
   return new Map(workspace.locationEntries.map((entry) => [entry.name, entry.defsStateInfo]));
 }
 
-/** One location's view, or undefined when the workspace has no location of that name. */
+/**
+ * One location's view, or undefined when the workspace has no location of that name. Read to confirm
+ * a reload or a refresh, which look at which DAGs and tasks it mirrors: without the DAG snapshots.
+ */
 export async function readLocation(client: DagsterClient, name: string, deadline?: Deadline): Promise<LocationView | undefined> {
   if (!client.supports(LOCATION)) {
     return (await discoverLocations(client, deadline)).find((location) => location.name === name);
   }
-  const data = await client.send(LOCATION, locationData, { name }, { deadline });
-  const entry = data.workspaceLocationEntryOrError;
+  const keep = (found: LocationEntry) => toLocationView(found, { snapshots: false });
+  const entry = (await client.send(LOCATION, locationData(keep), { name }, { deadline })).workspaceLocationEntryOrError;
   if (entry === null) return undefined;
   if (entry.__typename === 'PythonError') throw workspaceError(entry.message);
-  return toLocationView(entry);
+  return entry.kept;
 }
 
-function toLocationView(entry: LocationEntry): LocationView {
+function toLocationView(entry: LocationEntry, options?: { readonly snapshots: boolean }): LocationView {
   const stateKeys = (entry.defsStateInfo?.keyStateInfo ?? []).map(
     (state): StateKey => ({ key: state.name, version: state.info?.version, management: state.info?.managementType }),
   );
   const location = entry.locationOrLoadError;
   const repositories = location?.__typename === 'RepositoryLocation' ? location.repositories : [];
-  const mirror = airflowMirror(repositories, stateKeys.map((state) => state.key));
+  const mirror = airflowMirror(repositories, stateKeys.map((state) => state.key), options);
   return {
     name: entry.name,
     loadStatus: entry.loadStatus,

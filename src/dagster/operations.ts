@@ -35,9 +35,9 @@ export const CAPABILITIES: Operation = {
 };
 
 // Only text and JSON values are read (dag ids, mappings, the DAG record); the rest come as labels.
+// No __typename: a workspace has several entries per mirrored DAG, and the label says what each is.
 const METADATA = /* GraphQL */ `
   fragment AirliftSyncMetadata on MetadataEntry {
-    __typename
     label
     ... on TextMetadataEntry { text }
     ... on JsonMetadataEntry { jsonString }

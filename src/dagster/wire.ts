@@ -17,7 +17,6 @@ export const capabilitiesData = z.object({
 const pythonError = z.object({ __typename: z.literal('PythonError'), message: z.string() });
 
 const metadataEntry = z.object({
-  __typename: z.string(),
   label: z.string(),
   text: z.string().optional(),
   jsonString: z.string().optional(),
@@ -79,12 +78,18 @@ export const locationEntry = z.object({
 
 export type LocationEntry = z.infer<typeof locationEntry>;
 
-export const workspaceData = z.object({
-  workspaceOrError: z.discriminatedUnion('__typename', [
-    z.object({ __typename: z.literal('Workspace'), locationEntries: z.array(locationEntry) }),
-    pythonError,
-  ]),
-});
+/**
+ * The workspace, each entry validated and then turned into what the caller keeps of it (`keep`) before
+ * the next is validated: only one entry's validated copy is alive at a time.
+ */
+export function workspaceData<T>(keep: (entry: LocationEntry) => T) {
+  return z.object({
+    workspaceOrError: z.discriminatedUnion('__typename', [
+      z.object({ __typename: z.literal('Workspace'), locationEntries: z.array(locationEntry.transform(keep)) }),
+      pythonError,
+    ]),
+  });
+}
 
 export const defsStateData = z.object({
   workspaceOrError: z.discriminatedUnion('__typename', [
@@ -93,11 +98,17 @@ export const defsStateData = z.object({
   ]),
 });
 
-export const locationData = z.object({
-  workspaceLocationEntryOrError: z
-    .discriminatedUnion('__typename', [locationEntry.extend({ __typename: z.literal('WorkspaceLocationEntry') }), pythonError])
-    .nullable(),
-});
+/** One location entry, turned into what the caller keeps of it, as workspaceData. */
+export function locationData<T>(keep: (entry: LocationEntry) => T) {
+  return z.object({
+    workspaceLocationEntryOrError: z
+      .discriminatedUnion('__typename', [
+        locationEntry.extend({ __typename: z.literal('WorkspaceLocationEntry') }).transform((entry) => ({ __typename: entry.__typename, kept: keep(entry) })),
+        pythonError,
+      ])
+      .nullable(),
+  });
+}
 
 export const statusesData = z.object({
   locationStatusesOrError: z.discriminatedUnion('__typename', [

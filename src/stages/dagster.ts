@@ -330,7 +330,7 @@ function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
-export function holdings(location: LocationView): LocationHoldings {
-  const airflow = new Map([...location.airflow].map(([instance, dags]) => [instance, new Map([...dags].map(([dagId, dag]) => [dagId, { snapshot: dag.snapshot }]))]));
-  return { name: location.name, ...(location.loadError !== undefined ? { loadError: location.loadError } : {}), airflow };
+/** A location's views already are what planning reads: no copy of every mirrored DAG. */
+function holdings(location: LocationView): LocationHoldings {
+  return { name: location.name, ...(location.loadError !== undefined ? { loadError: location.loadError } : {}), airflow: location.airflow };
 }
