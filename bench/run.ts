@@ -287,10 +287,14 @@ function analyse(repo: BenchRepo, world: World, kind: Kind, action: BenchActionR
     end: at((text) => text.startsWith('result: ')),
   };
   const between = (from: number | undefined, to: number | undefined) => (from !== undefined && to !== undefined ? to - from : undefined);
+  // The action reads the push before discovering Dagster when every instance is named, after it
+  // otherwise: a group ends where the next one starts, whichever that is.
+  const groupStarts = [marks.connect, marks.discover, marks.changes, marks.wait, marks.dagster, marks.end].filter((mark): mark is number => mark !== undefined);
+  const nextGroup = (from: number | undefined) => (from === undefined ? undefined : groupStarts.filter((start) => start > from).sort((a, b) => a - b)[0]);
   const phases: Phases = {
     startup: marks.connect,
-    connect: between(marks.connect, marks.discover),
-    discovery: between(marks.discover, marks.changes),
+    connect: between(marks.connect, nextGroup(marks.connect)),
+    discovery: between(marks.discover, nextGroup(marks.discover)),
     git: between(marks.changes, marks.range),
     reading: between(marks.range, marks.read),
     airflowWait: between(marks.wait, marks.dagster),
@@ -298,7 +302,7 @@ function analyse(repo: BenchRepo, world: World, kind: Kind, action: BenchActionR
     finish: marks.end === undefined ? undefined : action.wallMs - marks.end,
   };
   const rssBy = (time: number | undefined) => (time === undefined ? undefined : action.rssSamples.filter(([at]) => at <= time).at(-1)?.[1]);
-  const rssAt = { startup: rssBy(marks.discover), discovery: rssBy(marks.changes), reading: rssBy(marks.read), end: rssBy(marks.end) };
+  const rssAt = { startup: rssBy(nextGroup(marks.connect)), discovery: rssBy(nextGroup(marks.discover)), reading: rssBy(marks.read), end: rssBy(marks.end) };
 
   const byKind: Record<string, number> = {};
   const rounds: number[] = [];

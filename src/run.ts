@@ -13,6 +13,7 @@ import { compareAirflow, connectAirflows, type AirflowStage, type ConnectedAirfl
 import { discoverDagster, selectLocations, syncDagster, type DagsterDiscovery } from './stages/dagster.js';
 import { mirroredInstances } from './plan.js';
 import { pushRangeFromEvent } from './changes/range.js';
+import { collectGarbage } from './memory.js';
 
 export interface RunContext {
   readonly eventName: string;
@@ -55,32 +56,42 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
   const airflows = await timed('airflowMs', () => log.group('Connect to Airflow', () => connectAirflows(config, log)));
 
   let discovery: DagsterDiscovery | undefined;
-  if (config.dagster) {
+  let unknownLocations = false;
+  const discover = async () => {
+    if (!config.dagster) return;
     try {
       discovery = await timed('dagsterMs', () => log.group('Discover Dagster code locations', () => discoverDagster(config, log)));
     } catch (error) {
       record('dagster', error);
+      return;
     }
-  }
-  // The locations the inputs name are checked as soon as Dagster lists its own: a typo fails now,
-  // not after the wait for Airflow.
-  let unknownLocations = false;
-  if (discovery) {
+    // The locations the inputs name are checked as soon as Dagster lists its own: a typo fails now,
+    // not after the wait for Airflow.
     try {
       selectLocations(config, discovery.locations, new Map([['config', config.instances.flatMap((instance) => instance.codeLocations)]]));
     } catch (error) {
       record('dagster', error);
       unknownLocations = true;
     }
-  }
+  };
 
   let changes: ChangesStage | undefined;
-  try {
-    const instances = nameInstances(config, airflows, discovery);
-    changes = await timed('changesMs', () => log.group('Read the pushed DAG changes', () => readChanges(config, context, instances, log)));
-  } catch (error) {
-    record('changes', error);
-  }
+  const readPush = async () => {
+    try {
+      const instances = nameInstances(config, airflows, discovery);
+      changes = await timed('changesMs', () => log.group('Read the pushed DAG changes', () => readChanges(config, context, instances, log)));
+    } catch (error) {
+      record('changes', error);
+    }
+  };
+
+  // Dagster is asked first only when it must name an unnamed instance. Otherwise the push is read
+  // first: the parser's memory is given back before Dagster's answer, the largest, is parsed.
+  const [first, second] = config.instances.every((instance) => instance.name) ? [readPush, discover] : [discover, readPush];
+  await first();
+  collectGarbage();
+  await second();
+  collectGarbage();
 
   const pullRequest = context.eventName.startsWith('pull_request');
   const active = changes && changes.range.kind !== 'skip' ? changes : undefined;
@@ -90,6 +101,7 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
       log.group('Wait for Airflow to parse the push', () => compareAirflow(config, airflows, active, context.workspace, log, { pollInitialMs: config.pollIntervalMs })),
     );
     failures.push(...airflow.failures);
+    collectGarbage();
   } else {
     failures.push(...airflows.flatMap((entry) => (entry.failure ? [entry.failure] : [])));
   }

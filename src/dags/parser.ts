@@ -17,7 +17,7 @@ const require = createRequire(import.meta.url);
 // web-tree-sitter's ESM build breaks inside the ncc ESM bundle (its `import('module')` is
 // rewritten), and ncc does not follow a createRequire'd require. So the build ships its CommonJS
 // build next to dist/index.js with the two .wasm files, gzipped (scripts/finish-dist.mjs).
-const { Parser, Language, Query } = require(bundled('tree-sitter.cjs') ?? require.resolve('web-tree-sitter')) as typeof TreeSitter;
+const RUNTIME = bundled('tree-sitter.cjs') ?? require.resolve('web-tree-sitter');
 
 /** A syntax node, copied out of tree-sitter. `start`/`end` index the source string. */
 export interface PyNode {
@@ -64,10 +64,21 @@ const DEFERRED_PARENTS = new Set(['function_definition', 'class_definition']);
 
 let loading: Promise<PythonParser> | undefined;
 
-/** Loads the grammar once per process; every later call returns the same parser. */
+/** Loads the grammar once; every later call returns the same parser, until it is released. */
 export function loadPythonParser(): Promise<PythonParser> {
   loading ??= load();
   return loading;
+}
+
+/**
+ * Lets the parser's WebAssembly memory be collected: 32 MB or more that WebAssembly never shrinks,
+ * and the action reads no Python after the changes stage. The runtime keeps its instance in module
+ * state, so the module leaves the require cache too (load() required it through a require of its
+ * own, whose module is the only other holder); a later load starts afresh.
+ */
+export function releasePythonParser(): void {
+  loading = undefined;
+  delete require.cache[RUNTIME];
 }
 
 /** A file the build placed next to dist/index.js; undefined when the sources run (tests), not the bundle. */
@@ -83,6 +94,7 @@ function wasm(fileName: string, packagePath: string): Uint8Array {
 }
 
 async function load(): Promise<PythonParser> {
+  const { Parser, Language, Query } = createRequire(import.meta.url)(RUNTIME) as typeof TreeSitter;
   await Parser.init({ wasmBinary: wasm('tree-sitter.wasm', 'web-tree-sitter/tree-sitter.wasm') });
   const language = await Language.load(wasm('tree-sitter-python.wasm', 'tree-sitter-python/tree-sitter-python.wasm'));
   const parser = new Parser();

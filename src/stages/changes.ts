@@ -2,7 +2,7 @@
 // removes or changes, read statically at both revisions.
 import { listDagFiles } from '../changes/dag-files.js';
 import { readPushedChanges, type InstanceChanges, type PushedChanges } from '../changes/index.js';
-import { diffDagFiles, findImportLinks, readDagFile } from '../dags/index.js';
+import { diffDagFiles, findImportLinks, readDagFile, releasePythonParser } from '../dags/index.js';
 import type { Config, IgnoreSyntaxSetting } from '../inputs.js';
 import type { Logger } from '../log.js';
 import type { DagChange, DagFileRead, PushRange } from '../model.js';
@@ -56,6 +56,8 @@ export async function readChanges(config: Config, context: RunContext, instances
   try {
     return await describeChanges(instances, pushed, context, log);
   } finally {
+    // No Python is read after this stage: the parser's memory is given back before Dagster and Airflow answer.
+    releasePythonParser();
     await pushed.revisions?.close();
   }
 }
