@@ -120,6 +120,23 @@ describe('end to end', () => {
     }
   });
 
+  it('reads the push before asking Dagster when the instance is named, and asks Dagster first when it must name it', async () => {
+    const s = await world();
+    s.publishHead({ delayMs: 0 });
+    const groups = (run: ActionRun) => run.stdout.split('\n').filter((line) => line.startsWith('::group::')).slice(0, 3);
+
+    const named = await act(s);
+    expect(named.outputs.result, named.stdout).toBe('synced');
+    expect(groups(named)).toEqual(['::group::Connect to Airflow', '::group::Read the pushed DAG changes', '::group::Discover Dagster code locations']);
+
+    // The simulated Dagster mirrors two instances, so an unnamed one cannot be told apart: the run
+    // stops before reading the push.
+    const unnamed = await act(s, { 'airflow-instance-name': '' });
+    expect(groups(unnamed)).toEqual(['::group::Connect to Airflow', '::group::Discover Dagster code locations']);
+    expect(unnamed.exitCode).toBe(1);
+    expect(unnamed.summary).toContain('airflow-instance-name does not say which one');
+  });
+
   it('reloads nothing when run a second time on the same push (in-sync)', async () => {
     const s = await world();
     s.publishHead({ delayMs: 0 });

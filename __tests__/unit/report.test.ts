@@ -162,6 +162,11 @@ describe('renderSummary reads well at any size', () => {
     expect(renderSummary(two)).toContain('| DAG and file | Airflow | Change | Tasks and edges |');
   });
 
+  it('writes large counts with thousands separators', () => {
+    const markdown = renderSummary(sampleReport({ airflow: [{ ...base().airflow[0]!, liveDagCount: 1234567, requests: 1000 }] }));
+    expect(markdown).toContain(' · 1,234,567 active DAGs · 1,000 requests</sub>');
+  });
+
   it('counts a large push per instance, folds its rows, and folds evidence for DAGs that caught up', () => {
     const dags = Array.from({ length: 300 }, (_, i) => dag(`dag_${i}`, i % 3 ? 'modified' : 'added', { instance: i % 2 ? 'prod' : 'marketing' }));
     const live = dags.filter((d) => d.instance === 'prod').map((d, i) => ({ dagId: d.dagId, state: i === 7 ? ('timed-out' as const) : ('parsed' as const), waitedMs: 100, proof: 'its bundle_version is the pushed commit' }));
