@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Its modules import JSON without an import attribute, which Node refuses; Vite's transform accepts it.
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
   },
 });
