@@ -27,6 +27,16 @@ describe('action.yml and the README', () => {
     for (const name of Object.keys(action.outputs)) expect(readme).toContain(`| \`${name}\` |`);
   });
 
+  it('links each setup in "Choose your setup" to a section of the README', () => {
+    const table = readme.slice(readme.indexOf('## Choose your setup'), readme.indexOf('## Why'));
+    const targets = [...table.matchAll(/\]\(#([^)]+)\)/g)].map((match) => match[1]);
+    // GitHub's heading anchors: lower case, punctuation other than - and _ dropped, spaces to hyphens.
+    const anchors = new Set([...readme.matchAll(/^#{2,4} (.+)$/gm)].map((match) => match[1]!.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')));
+    expect(targets.length).toBeGreaterThanOrEqual(6);
+    expect(targets.filter((target) => !anchors.has(target!))).toEqual([]);
+    for (const setup of ['Dagster+', 'Self-hosted (OSS) Dagster', 'Astronomer', 'Cloud Composer', 'MWAA', 'Several Airflow instances']) expect(table).toContain(setup);
+  });
+
   it('opens with the two commands: the demo and the tests', () => {
     const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
     expect(firstBlock).toContain('npm run demo');
