@@ -77,6 +77,16 @@ describe('the GitHub workflows', () => {
   });
 });
 
+describe('CodeQL', () => {
+  it('analyses the TypeScript sources, not the generated bundle', () => {
+    const codeql = workflows.find(({ file }) => file.endsWith('codeql.yml'))!.text;
+    const configFile = /config-file: \.\/(\S+)/.exec(codeql)![1]!;
+    const config = parse(readRepoFile(configFile)) as { 'paths-ignore': string[] };
+    expect(codeql).toContain('languages: javascript-typescript');
+    expect(config['paths-ignore']).toContain('dist');
+  });
+});
+
 describe('Dependabot', () => {
   it('updates npm packages and the workflows’ actions', () => {
     const config = parse(readRepoFile('.github/dependabot.yml')) as { version: number; updates: { 'package-ecosystem': string; directory: string; schedule: { interval: string } }[] };
