@@ -1,0 +1,107 @@
+// A real dagster-webserver serving dagster-airlift code locations (build_defs_from_airflow_instance),
+// and the GraphQL reads a test makes to see what a user sees in Dagster.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { freePort, startServer, waitFor, type Server } from './processes.js';
+
+export interface AirliftLocation {
+  readonly name: string;
+  /** AirflowInstance(name=...). */
+  readonly instance: string;
+  readonly airflowUrl: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface RealDagster {
+  readonly url: string;
+  /** The asset keys (joined with `/`) each location serves, by location name. */
+  assetsByLocation(): Promise<Map<string, string[]>>;
+  /** The locations' load times (`updatedTimestamp`): a reload moves them. */
+  loadTimes(): Promise<Map<string, number>>;
+  graphql<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  stop(): Promise<void>;
+}
+
+function definitionsFile(location: AirliftLocation): string {
+  return [
+    'from dagster_airlift.core import AirflowBasicAuthBackend, AirflowInstance, build_defs_from_airflow_instance',
+    '',
+    'defs = build_defs_from_airflow_instance(',
+    '    airflow_instance=AirflowInstance(',
+    `        auth_backend=AirflowBasicAuthBackend(webserver_url=${JSON.stringify(location.airflowUrl)}, username=${JSON.stringify(location.username)}, password=${JSON.stringify(location.password)}),`,
+    `        name=${JSON.stringify(location.instance)},`,
+    '    )',
+    ')',
+    '',
+  ].join('\n');
+}
+
+export async function startDagster(options: { venv: string; home: string; logDir: string; locations: readonly AirliftLocation[] }): Promise<RealDagster> {
+  mkdirSync(options.home, { recursive: true });
+  writeFileSync(path.join(options.home, 'dagster.yaml'), '');
+  for (const location of options.locations) writeFileSync(path.join(options.home, `${location.name}.py`), definitionsFile(location));
+  writeFileSync(
+    path.join(options.home, 'workspace.yaml'),
+    stringify({ load_from: options.locations.map((location) => ({ python_file: { relative_path: `${location.name}.py`, location_name: location.name } })) }),
+  );
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env = { PATH: `${path.join(options.venv, 'bin')}:${process.env.PATH ?? ''}`, HOME: process.env.HOME, DAGSTER_HOME: options.home };
+  const servers: Server[] = [startServer('dagster-webserver', 'dagster-webserver', ['-w', 'workspace.yaml', '-h', '127.0.0.1', '-p', String(port)], { cwd: options.home, env, logDir: options.logDir })];
+  const stop = async () => {
+    await Promise.all(servers.map((server) => server.stop()));
+  };
+
+  async function graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+    const body = (await response.json()) as { data?: T; errors?: unknown };
+    if (!response.ok || body.errors || !body.data) throw new Error(`Dagster GraphQL: ${response.status} ${JSON.stringify(body.errors)}`);
+    return body.data;
+  }
+
+  interface Entries {
+    workspaceOrError: { locationEntries?: { name: string; loadStatus: string; updatedTimestamp: number; locationOrLoadError: { __typename: string; message?: string } | null }[] };
+  }
+  const entries = async () =>
+    (await graphql<Entries>('{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus updatedTimestamp locationOrLoadError { __typename ... on PythonError { message } } } } } }')).workspaceOrError
+      .locationEntries ?? [];
+
+  try {
+    await waitFor(
+      'Dagster webserver',
+      async () => {
+        const loaded = await entries();
+        const failed = loaded.find((entry) => entry.locationOrLoadError?.__typename === 'PythonError');
+        if (failed) throw new Error(`location ${failed.name} failed to load: ${failed.locationOrLoadError!.message}`);
+        return loaded.length === options.locations.length && loaded.every((entry) => entry.loadStatus === 'LOADED');
+      },
+      180_000,
+      () => servers[0]!.tail(),
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  return {
+    url,
+    graphql,
+    async assetsByLocation() {
+      interface Repositories {
+        repositoriesOrError: { nodes?: { location: { name: string }; assetNodes: { assetKey: { path: string[] } }[] }[] };
+      }
+      const data = await graphql<Repositories>('{ repositoriesOrError { ... on RepositoryConnection { nodes { location { name } assetNodes { assetKey { path } } } } } }');
+      const byLocation = new Map<string, string[]>();
+      for (const node of data.repositoriesOrError.nodes ?? []) {
+        byLocation.set(node.location.name, [...(byLocation.get(node.location.name) ?? []), ...node.assetNodes.map((asset) => asset.assetKey.path.join('/'))].sort());
+      }
+      return byLocation;
+    },
+    async loadTimes() {
+      return new Map((await entries()).map((entry) => [entry.name, entry.updatedTimestamp]));
+    },
+    stop,
+  };
+}
