@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['__tests__/real/**/*.test.ts'],
+    globalSetup: ['__tests__/real/global-setup.ts'],
     testTimeout: 300_000,
     hookTimeout: 600_000,
     pool: 'forks',

@@ -12,12 +12,16 @@ export interface AirliftLocation {
   readonly airflowUrl: string;
   readonly username: string;
   readonly password: string;
+  /** assets_with_task_mappings: asset key by `dagId.taskId`. */
+  readonly taskAssets?: Readonly<Record<string, string>>;
 }
 
 export interface RealDagster {
   readonly url: string;
   /** The asset keys (joined with `/`) each location serves, by location name. */
   assetsByLocation(): Promise<Map<string, string[]>>;
+  /** An asset's metadata entries as label -> text (JSON entries as their JSON string); undefined when Dagster has no such asset. */
+  metadata(assetKey: readonly string[]): Promise<Record<string, string> | undefined>;
   /** The locations' load times (`updatedTimestamp`): a reload moves them. */
   loadTimes(): Promise<Map<string, number>>;
   graphql<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
@@ -25,10 +29,18 @@ export interface RealDagster {
 }
 
 function definitionsFile(location: AirliftLocation): string {
+  const byDag = new Map<string, string[]>();
+  for (const [task, asset] of Object.entries(location.taskAssets ?? {})) {
+    const [dagId, taskId] = task.split('.') as [string, string];
+    byDag.set(dagId, [...(byDag.get(dagId) ?? []), `${JSON.stringify(taskId)}: [AssetSpec(${JSON.stringify(asset)})]`]);
+  }
+  const mapped = [...byDag].map(([dagId, tasks]) => `*assets_with_task_mappings(dag_id=${JSON.stringify(dagId)}, task_mappings={${tasks.join(', ')}})`);
   return [
-    'from dagster_airlift.core import AirflowBasicAuthBackend, AirflowInstance, build_defs_from_airflow_instance',
+    'from dagster import AssetSpec, Definitions',
+    'from dagster_airlift.core import AirflowBasicAuthBackend, AirflowInstance, assets_with_task_mappings, build_defs_from_airflow_instance',
     '',
     'defs = build_defs_from_airflow_instance(',
+    `    defs=Definitions(assets=[${mapped.join(', ')}]),`,
     '    airflow_instance=AirflowInstance(',
     `        auth_backend=AirflowBasicAuthBackend(webserver_url=${JSON.stringify(location.airflowUrl)}, username=${JSON.stringify(location.username)}, password=${JSON.stringify(location.password)}),`,
     `        name=${JSON.stringify(location.instance)},`,
@@ -74,7 +86,7 @@ export async function startDagster(options: { venv: string; home: string; logDir
       async () => {
         const loaded = await entries();
         const failed = loaded.find((entry) => entry.locationOrLoadError?.__typename === 'PythonError');
-        if (failed) throw new Error(`location ${failed.name} failed to load: ${failed.locationOrLoadError!.message}`);
+        if (failed) return `location ${failed.name} failed to load: ${failed.locationOrLoadError!.message}`;
         return loaded.length === options.locations.length && loaded.every((entry) => entry.loadStatus === 'LOADED');
       },
       180_000,
@@ -98,6 +110,17 @@ export async function startDagster(options: { venv: string; home: string; logDir
         byLocation.set(node.location.name, [...(byLocation.get(node.location.name) ?? []), ...node.assetNodes.map((asset) => asset.assetKey.path.join('/'))].sort());
       }
       return byLocation;
+    },
+    async metadata(assetKey) {
+      interface Nodes {
+        assetNodes: { metadataEntries: { label: string; text?: string; jsonString?: string; url?: string }[] }[];
+      }
+      const data = await graphql<Nodes>(
+        'query ($keys: [AssetKeyInput!]) { assetNodes(assetKeys: $keys) { metadataEntries { label ... on TextMetadataEntry { text } ... on JsonMetadataEntry { jsonString } ... on UrlMetadataEntry { url } } } }',
+        { keys: [{ path: assetKey }] },
+      );
+      const node = data.assetNodes[0];
+      return node && Object.fromEntries(node.metadataEntries.map((entry) => [entry.label, entry.text ?? entry.jsonString ?? entry.url ?? '']));
     },
     async loadTimes() {
       return new Map((await entries()).map((entry) => [entry.name, entry.updatedTimestamp]));

@@ -78,15 +78,21 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Polls `check` until it answers true; fails after `timeoutMs` with what `describe` says. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, describe: () => string = () => ''): Promise<void> {
+/**
+ * Polls `check` until it answers true; fails at once when it answers a string (what went wrong for
+ * good), and after `timeoutMs` with what `describe` says.
+ */
+export async function waitFor(what: string, check: () => Promise<boolean | string>, timeoutMs: number, describe: () => string = () => ''): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    let answer: boolean | string = false;
     try {
-      if (await check()) return;
+      answer = await check();
     } catch {
       // Not up yet.
     }
+    if (answer === true) return;
+    if (typeof answer === 'string') throw new Error(`${what}: ${answer}`);
     if (Date.now() > deadline) throw new Error(`${what} not ready after ${timeoutMs / 1000} s\n${describe()}`);
     await sleep(500);
   }

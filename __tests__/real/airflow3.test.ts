@@ -1,0 +1,55 @@
+// Airflow 3 (/api/v2, JWT from POST /auth/token, the default local bundle). The pinned dagster-airlift
+// reads Airflow through /api/v1 only, which Airflow 3 does not serve: no real location can mirror
+// Airflow 3, so the action's Airflow 3 side is tested in plan mode (dry-run), and the limit itself
+// is checked so that a dagster-airlift that lifts it shows up here.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AIRFLOW_PASSWORD, AIRFLOW_USER, startAirflow3, type RealAirflow } from './airflow.js';
+import { dagFile } from './dag-files.js';
+import { startDagster } from './dagster.js';
+import { installVenvs, type Venvs } from './install.js';
+import { waitFor } from './processes.js';
+import { act, dagsRepo, scratch, type DagsRepo } from './world.js';
+
+const INSTANCE = 'af3';
+
+describe('real Airflow 3', () => {
+  const work = scratch('airlift-real-af3-');
+  let venvs: Venvs;
+  let repo: DagsRepo;
+  let airflow: RealAirflow | undefined;
+  const inputs = { 'airflow-instance-name': INSTANCE, 'dry-run': 'true' };
+
+  beforeAll(async () => {
+    venvs = installVenvs();
+    repo = dagsRepo({ 'orders.py': dagFile(3, { id: 'orders', tasks: ['extract', 'load'], edges: [['extract', 'load']] }) });
+    airflow = await startAirflow3({ venv: venvs.airflow3, home: `${work.dir}/airflow`, dagsFolder: repo.dagsFolder, logDir: work.dir });
+    await waitFor('DAG orders in Airflow 3', async () => ((await airflow!.get('/dags')) as { dags: { dag_id: string }[] }).dags.some((dag) => dag.dag_id === 'orders'), 120_000);
+  }, 600_000);
+
+  afterAll(async () => {
+    await airflow?.stop();
+    repo?.repo.remove();
+    work.remove();
+  }, 60_000);
+
+  it('plans the reload of an added DAG once Airflow 3 parsed it, through /api/v2 with a JWT', async () => {
+    const push = repo.push('add shipments', { 'shipments.py': dagFile(3, { id: 'shipments', tasks: ['ship'] }) });
+
+    const run = await act(repo, push, airflow!, inputs);
+
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.outputs.result).toBe('planned');
+    expect(run.report!.airflow).toEqual([expect.objectContaining({ instance: INSTANCE, apiVersion: 'v2', status: 'compared', importErrors: [] })]);
+    expect(run.report!.airflow[0]!.dags).toEqual([expect.objectContaining({ dagId: 'shipments', state: 'parsed' })]);
+  });
+
+  it('the pinned dagster-airlift cannot load a location for Airflow 3: it asks for /api/v1', async () => {
+    const loading = startDagster({
+      venv: venvs.dagster,
+      home: `${work.dir}/dagster`,
+      logDir: work.dir,
+      locations: [{ name: 'airlift_af3', instance: INSTANCE, airflowUrl: airflow!.url, username: AIRFLOW_USER, password: AIRFLOW_PASSWORD }],
+    });
+    await expect(loading).rejects.toThrow(/failed to load: .*\/api\/v1 has been removed in Airflow 3/s);
+  });
+});
