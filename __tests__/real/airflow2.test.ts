@@ -6,7 +6,8 @@ import { dagFile } from './dag-files.js';
 import { startDagster, type RealDagster } from './dagster.js';
 import { installVenvs } from './install.js';
 import { waitFor } from './processes.js';
-import { act, dagsRepo, scratch, type DagsRepo } from './world.js';
+import { recordAirflowShapes } from '../support/shapes.js';
+import { act, dagsRepo, expectRecordedShapes, scratch, waitForImportError, type DagsRepo } from './world.js';
 
 const INSTANCE = 'af2';
 const LOCATION = 'airlift_af2';
@@ -126,24 +127,44 @@ describe('real Airflow 2 and a real dagster-airlift location', () => {
     expect(info.owners).toEqual(['finance']);
   });
 
+  // On main the run read no DAG in the unparseable file ("0/0 DAGs agree after 0 s") and ended
+  // in-sync when Airflow had not listed the file yet: whether the error is reported races Airflow's parse.
+  // needs issue 14 fix: import errors (wait for Airflow's verdict on a pushed file that fails to parse)
+  it.skip('a push with a syntax error, acted on at once: the action waits for Airflow\'s import error', async () => {
+    const push = repo.push('broken DAG, at once', { 'broken_too.py': 'from airflow import DAG\n\nwith DAG("broken_too", schedule=None) as dag\n    pass\n' });
+
+    const run = await act(repo, push, airflow!, inputs());
+
+    expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/^::error title=Airflow import error \(af2\),file=dags\/broken_too\.py,line=3::SyntaxError/m);
+    expect(run.outputs['reloaded-locations']).toBe('[]');
+    repo.push('remove broken_too', { 'broken_too.py': null });
+  });
+
   it('a push with a syntax error: the import error is annotated on its file and line, and nothing is reloaded', async () => {
     const before = await loadTime();
     const broken = 'from airflow import DAG\n\nwith DAG("broken", schedule=None) as dag\n    pass\n';
 
-    const run = await act(repo, repo.push('broken DAG', { 'broken.py': broken }), airflow!, inputs());
+    const push = repo.push('broken DAG', { 'broken.py': broken });
+    await waitForImportError(airflow!, 'broken.py');
+
+    const run = await act(repo, push, airflow!, inputs());
 
     expect(run.exitCode, run.stdout + run.stderr).toBe(1);
     expect(run.outputs.result).toBe('failed');
     expect(run.stdout).toMatch(/^::error title=Airflow import error \(af2\),file=dags\/broken\.py,line=3::SyntaxError/m);
     expect(run.outputs['reloaded-locations']).toBe('[]');
     expect(await loadTime()).toBe(before);
-    repo.push('fix: remove broken DAG', { 'broken.py': null });
+  });
+
+  it('answers the action\'s requests in the recorded shapes (while it shows an import error)', async () => {
+    await expectRecordedShapes('airflow2', await recordAirflowShapes(airflow!.url, 'v1', await airflow!.authHeaders(), 'orders'));
   });
 
   // Recorded on dagster-airlift 0.29.27: the location's import fails with KeyError 'load', so Dagster
   // shows a load error and no asset of the instance; the action reloads and reports the failure.
   it('a push that removes a task an asset is mapped to: the location fails to load, and the action says so', async () => {
-    const push = repo.push('orders: drop load', { 'orders.py': dagFile(2, { id: 'orders', tasks: ['extract', 'transform'], edges: [['extract', 'transform']] }) });
+    const push = repo.push('orders: drop load', { 'broken.py': null, 'orders.py': dagFile(2, { id: 'orders', tasks: ['extract', 'transform'], edges: [['extract', 'transform']] }) });
 
     const run = await act(repo, push, airflow!, inputs());
 

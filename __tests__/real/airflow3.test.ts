@@ -8,7 +8,8 @@ import { dagFile } from './dag-files.js';
 import { startDagster } from './dagster.js';
 import { installVenvs, type Venvs } from './install.js';
 import { waitFor } from './processes.js';
-import { act, dagsRepo, scratch, type DagsRepo } from './world.js';
+import { recordAirflowShapes } from '../support/shapes.js';
+import { act, dagsRepo, expectRecordedShapes, scratch, waitForImportError, type DagsRepo } from './world.js';
 
 const INSTANCE = 'af3';
 
@@ -41,6 +42,23 @@ describe('real Airflow 3', () => {
     expect(run.outputs.result).toBe('planned');
     expect(run.report!.airflow).toEqual([expect.objectContaining({ instance: INSTANCE, apiVersion: 'v2', status: 'compared', importErrors: [] })]);
     expect(run.report!.airflow[0]!.dags).toEqual([expect.objectContaining({ dagId: 'shipments', state: 'parsed' })]);
+  });
+
+  it('a push with a syntax error: the import error is annotated on its file and line', async () => {
+    const broken = 'from airflow.sdk import DAG\n\nwith DAG("broken", schedule=None) as dag\n    pass\n';
+
+    const push = repo.push('broken DAG', { 'broken.py': broken });
+    await waitForImportError(airflow!, 'broken.py');
+
+    const run = await act(repo, push, airflow!, inputs);
+
+    expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+    expect(run.outputs.result).toBe('failed');
+    expect(run.stdout).toMatch(/^::error title=Airflow import error \(af3\),file=dags\/broken\.py,line=3::SyntaxError/m);
+  });
+
+  it('answers the action\'s requests in the recorded shapes (while it shows an import error)', async () => {
+    await expectRecordedShapes('airflow3', await recordAirflowShapes(airflow!.url, 'v2', await airflow!.authHeaders(), 'orders'));
   });
 
   it('the pinned dagster-airlift cannot load a location for Airflow 3: it asks for /api/v1', async () => {

@@ -12,6 +12,11 @@ export interface AirliftLocation {
   readonly airflowUrl: string;
   readonly username: string;
   readonly password: string;
+  /**
+   * Who serves it: the webserver's own code server (a python_file entry, the default), or a gRPC
+   * server it connects to, started with `dagster api grpc` or `dagster code-server start`.
+   */
+  readonly server?: 'webserver' | 'api-grpc' | 'code-server';
   /** assets_with_task_mappings: asset key by `dagId.taskId`. */
   readonly taskAssets?: Readonly<Record<string, string>>;
 }
@@ -53,15 +58,28 @@ function definitionsFile(location: AirliftLocation): string {
 export async function startDagster(options: { venv: string; home: string; logDir: string; locations: readonly AirliftLocation[] }): Promise<RealDagster> {
   mkdirSync(options.home, { recursive: true });
   writeFileSync(path.join(options.home, 'dagster.yaml'), '');
-  for (const location of options.locations) writeFileSync(path.join(options.home, `${location.name}.py`), definitionsFile(location));
-  writeFileSync(
-    path.join(options.home, 'workspace.yaml'),
-    stringify({ load_from: options.locations.map((location) => ({ python_file: { relative_path: `${location.name}.py`, location_name: location.name } })) }),
-  );
+  const env = { PATH: `${path.join(options.venv, 'bin')}:${process.env.PATH ?? ''}`, HOME: process.env.HOME, DAGSTER_HOME: options.home };
+  const run = { cwd: options.home, env, logDir: options.logDir };
+  const servers: Server[] = [];
+  const workspace: Record<string, unknown>[] = [];
+  for (const location of options.locations) {
+    const file = `${location.name}.py`;
+    writeFileSync(path.join(options.home, file), definitionsFile(location));
+    const server = location.server ?? 'webserver';
+    if (server === 'webserver') {
+      workspace.push({ python_file: { relative_path: file, location_name: location.name } });
+      continue;
+    }
+    const grpcPort = await freePort();
+    const command = server === 'api-grpc' ? ['api', 'grpc'] : ['code-server', 'start'];
+    servers.push(startServer(`dagster-${server}-${location.name}`, 'dagster', [...command, '-f', file, '-h', '127.0.0.1', '-p', String(grpcPort)], run));
+    workspace.push({ grpc_server: { host: '127.0.0.1', port: grpcPort, location_name: location.name } });
+  }
+  writeFileSync(path.join(options.home, 'workspace.yaml'), stringify({ load_from: workspace }));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env = { PATH: `${path.join(options.venv, 'bin')}:${process.env.PATH ?? ''}`, HOME: process.env.HOME, DAGSTER_HOME: options.home };
-  const servers: Server[] = [startServer('dagster-webserver', 'dagster-webserver', ['-w', 'workspace.yaml', '-h', '127.0.0.1', '-p', String(port)], { cwd: options.home, env, logDir: options.logDir })];
+  const webserver = startServer('dagster-webserver', 'dagster-webserver', ['-w', 'workspace.yaml', '-h', '127.0.0.1', '-p', String(port)], run);
+  servers.push(webserver);
   const stop = async () => {
     await Promise.all(servers.map((server) => server.stop()));
   };
@@ -90,7 +108,7 @@ export async function startDagster(options: { venv: string; home: string; logDir
         return loaded.length === options.locations.length && loaded.every((entry) => entry.loadStatus === 'LOADED');
       },
       180_000,
-      () => servers[0]!.tail(),
+      () => servers.map((server) => server.tail()).join('\n'),
     );
   } catch (error) {
     await stop();

@@ -4,8 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRepo, pushPayload, type GitRepo } from '../../sim/git-repo.js';
+import { expect } from 'vitest';
 import { runAction, type ActionRun } from '../support/run-action.js';
+import { readFixture, writeFixture, type RecordedShape } from '../support/shapes.js';
 import { AIRFLOW_PASSWORD, AIRFLOW_USER, type RealAirflow } from './airflow.js';
+import { waitFor } from './processes.js';
 
 /** A folder for one suite's Airflow and Dagster homes and logs; logs stay when KEEP_REAL_LOGS is set. */
 export function scratch(prefix: string): { dir: string; remove(): void } {
@@ -60,4 +63,22 @@ export function act(repo: DagsRepo, push: Push, airflow: RealAirflow, inputs: Re
     workspace: repo.repo.dir,
     sha: push.after,
   });
+}
+
+/**
+ * The real answers must keep the shapes committed in __tests__/fixtures/real-shapes/ (the simulators
+ * are held to those): RECORD_REAL_SHAPES=1 records them anew instead.
+ */
+export function expectRecordedShapes(name: 'airflow2' | 'airflow3', recorded: readonly RecordedShape[]): void {
+  if (process.env.RECORD_REAL_SHAPES === '1') writeFixture(name, recorded);
+  expect(recorded).toEqual(readFixture(name));
+}
+
+/** Waits until Airflow lists an import error for `file` (relative to the DAGs folder). */
+export async function waitForImportError(airflow: RealAirflow, file: string): Promise<void> {
+  await waitFor(
+    `Airflow's import error for ${file}`,
+    async () => ((await airflow.get('/importErrors')) as { import_errors: { filename: string }[] }).import_errors.some((error) => error.filename.endsWith(file)),
+    120_000,
+  );
 }
