@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { freePort, startServer, waitFor, type Server } from './processes.js';
+import { freePort, portOpen, startServer, waitFor, type Server } from './processes.js';
 
 export interface AirliftLocation {
   readonly name: string;
@@ -62,6 +62,7 @@ export async function startDagster(options: { venv: string; home: string; logDir
   const run = { cwd: options.home, env, logDir: options.logDir };
   const servers: Server[] = [];
   const workspace: Record<string, unknown>[] = [];
+  const grpcPorts: { port: number; server: Server }[] = [];
   for (const location of options.locations) {
     const file = `${location.name}.py`;
     writeFileSync(path.join(options.home, file), definitionsFile(location));
@@ -72,10 +73,19 @@ export async function startDagster(options: { venv: string; home: string; logDir
     }
     const grpcPort = await freePort();
     const command = server === 'api-grpc' ? ['api', 'grpc'] : ['code-server', 'start'];
-    servers.push(startServer(`dagster-${server}-${location.name}`, 'dagster', [...command, '-f', file, '-h', '127.0.0.1', '-p', String(grpcPort)], run));
+    const codeServer = startServer(`dagster-${server}-${location.name}`, 'dagster', [...command, '-f', file, '-h', '127.0.0.1', '-p', String(grpcPort)], run);
+    servers.push(codeServer);
+    grpcPorts.push({ port: grpcPort, server: codeServer });
     workspace.push({ grpc_server: { host: '127.0.0.1', port: grpcPort, location_name: location.name } });
   }
   writeFileSync(path.join(options.home, 'workspace.yaml'), stringify({ load_from: workspace }));
+  // The webserver does not retry a code server it could not reach: start it once they all listen.
+  try {
+    for (const { port, server } of grpcPorts) await waitFor(server.name, () => portOpen(port), 180_000, () => server.tail());
+  } catch (error) {
+    await Promise.all(servers.map((server) => server.stop()));
+    throw error;
+  }
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const webserver = startServer('dagster-webserver', 'dagster-webserver', ['-w', 'workspace.yaml', '-h', '127.0.0.1', '-p', String(port)], run);

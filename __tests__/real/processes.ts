@@ -2,7 +2,7 @@
 // in a log file, and every group stopped at the end, on a test failure and on Ctrl-C alike.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -96,4 +96,15 @@ export async function waitFor(what: string, check: () => Promise<boolean | strin
     if (Date.now() > deadline) throw new Error(`${what} not ready after ${timeoutMs / 1000} s\n${describe()}`);
     await sleep(500);
   }
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+export function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
