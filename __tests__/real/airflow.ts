@@ -41,12 +41,20 @@ async function stopAll(servers: readonly Server[]): Promise<void> {
   await Promise.all(servers.map((server) => server.stop()));
 }
 
-function client(major: 2 | 3, url: string, authHeaders: () => Promise<Record<string, string>>) {
-  return async (apiPath: string) => {
+/** Waits until the REST API answers with the credentials; stops the servers when it never does. */
+async function ready(major: 2 | 3, url: string, dagsFolder: string, authHeaders: () => Promise<Record<string, string>>, servers: readonly Server[]): Promise<RealAirflow> {
+  const get = async (apiPath: string) => {
     const response = await fetch(`${url}/api/v${major === 2 ? 1 : 2}${apiPath}`, { headers: await authHeaders() });
     if (!response.ok) throw new Error(`GET ${apiPath}: ${response.status} ${await response.text()}`);
     return response.json() as Promise<unknown>;
   };
+  try {
+    await waitFor(`Airflow ${major}`, async () => (await get('/dags')) !== undefined, 180_000, () => servers.map((server) => server.tail()).join('\n'));
+  } catch (error) {
+    await stopAll(servers);
+    throw error;
+  }
+  return { major, url, dagsFolder, authHeaders, get, stop: () => stopAll(servers) };
 }
 
 export async function startAirflow2(options: Options): Promise<RealAirflow> {
@@ -70,14 +78,7 @@ export async function startAirflow2(options: Options): Promise<RealAirflow> {
   await runCommand('airflow2-user', 'airflow', ['users', 'create', '--role', 'Admin', '--username', AIRFLOW_USER, '--password', AIRFLOW_PASSWORD, '--email', 'admin@example.invalid', '--firstname', 'A', '--lastname', 'Dmin'], run);
   const servers = [startServer('airflow2-webserver', 'airflow', ['webserver', '-H', '127.0.0.1', '-p', String(port)], run), startServer('airflow2-scheduler', 'airflow', ['scheduler'], run)];
   const authHeaders = () => Promise.resolve({ Authorization: `Basic ${Buffer.from(`${AIRFLOW_USER}:${AIRFLOW_PASSWORD}`).toString('base64')}` });
-  const get = client(2, url, authHeaders);
-  try {
-    await waitFor('Airflow 2 webserver', async () => (await get('/dags')) !== undefined, 180_000, () => servers.map((server) => server.tail()).join('\n'));
-  } catch (error) {
-    await stopAll(servers);
-    throw error;
-  }
-  return { major: 2, url, dagsFolder: options.dagsFolder, authHeaders, get, stop: () => stopAll(servers) };
+  return ready(2, url, options.dagsFolder, authHeaders, servers);
 }
 
 export async function startAirflow3(options: Options): Promise<RealAirflow> {
@@ -111,12 +112,5 @@ export async function startAirflow3(options: Options): Promise<RealAirflow> {
     if (response.status !== 201) throw new Error(`POST /auth/token: ${response.status} ${await response.text()}`);
     return { Authorization: `Bearer ${((await response.json()) as { access_token: string }).access_token}` };
   };
-  const get = client(3, url, authHeaders);
-  try {
-    await waitFor('Airflow 3 api-server', async () => (await get('/dags')) !== undefined, 180_000, () => servers.map((server) => server.tail()).join('\n'));
-  } catch (error) {
-    await stopAll(servers);
-    throw error;
-  }
-  return { major: 3, url, dagsFolder: options.dagsFolder, authHeaders, get, stop: () => stopAll(servers) };
+  return ready(3, url, options.dagsFolder, authHeaders, servers);
 }

@@ -5,9 +5,8 @@ import { AIRFLOW_PASSWORD, AIRFLOW_USER, startAirflow2, type RealAirflow } from 
 import { dagFile } from './dag-files.js';
 import { startDagster, type RealDagster } from './dagster.js';
 import { installVenvs } from './install.js';
-import { waitFor } from './processes.js';
 import { recordAirflowShapes } from '../support/shapes.js';
-import { act, dagsRepo, expectRecordedShapes, scratch, waitForImportError, type DagsRepo } from './world.js';
+import { act, dagsRepo, expectRecordedShapes, scratch, waitForImportError, tearDown, waitForDags, type DagsRepo } from './world.js';
 
 const INSTANCE = 'af2';
 const LOCATION = 'airlift_af2';
@@ -53,11 +52,7 @@ describe('real Airflow 2 and a real dagster-airlift location', () => {
     });
   }, 600_000);
 
-  afterAll(async () => {
-    await Promise.all([airflow?.stop(), dagster?.stop()]);
-    repo?.repo.remove();
-    work.remove();
-  }, 60_000);
+  afterAll(() => tearDown({ airflow, dagster, repo, work }), 60_000);
 
   let added: ReturnType<DagsRepo['push']>;
 
@@ -175,14 +170,3 @@ describe('real Airflow 2 and a real dagster-airlift location', () => {
     expect(await assets()).toEqual([]);
   });
 });
-
-async function waitForDags(airflow: RealAirflow, dagIds: readonly string[]): Promise<void> {
-  await waitFor(
-    `DAGs ${dagIds.join(', ')} in Airflow`,
-    async () => {
-      const live = ((await airflow.get('/dags')) as { dags: { dag_id: string }[] }).dags.map((dag) => dag.dag_id);
-      return dagIds.every((id) => live.includes(id));
-    },
-    120_000,
-  );
-}

@@ -7,9 +7,8 @@ import { AIRFLOW_PASSWORD, AIRFLOW_USER, startAirflow3, type RealAirflow } from 
 import { dagFile } from './dag-files.js';
 import { startDagster } from './dagster.js';
 import { installVenvs, type Venvs } from './install.js';
-import { waitFor } from './processes.js';
 import { recordAirflowShapes } from '../support/shapes.js';
-import { act, dagsRepo, expectRecordedShapes, scratch, waitForImportError, type DagsRepo } from './world.js';
+import { act, dagsRepo, expectRecordedShapes, scratch, waitForImportError, tearDown, waitForDags, type DagsRepo } from './world.js';
 
 const INSTANCE = 'af3';
 
@@ -24,14 +23,10 @@ describe('real Airflow 3', () => {
     venvs = installVenvs();
     repo = dagsRepo({ 'orders.py': dagFile(3, { id: 'orders', tasks: ['extract', 'load'], edges: [['extract', 'load']] }) });
     airflow = await startAirflow3({ venv: venvs.airflow3, home: `${work.dir}/airflow`, dagsFolder: repo.dagsFolder, logDir: work.dir });
-    await waitFor('DAG orders in Airflow 3', async () => ((await airflow!.get('/dags')) as { dags: { dag_id: string }[] }).dags.some((dag) => dag.dag_id === 'orders'), 120_000);
+    await waitForDags(airflow, ['orders']);
   }, 600_000);
 
-  afterAll(async () => {
-    await airflow?.stop();
-    repo?.repo.remove();
-    work.remove();
-  }, 60_000);
+  afterAll(() => tearDown({ airflow, repo, work }), 60_000);
 
   it('plans the reload of an added DAG once Airflow 3 parsed it, through /api/v2 with a JWT', async () => {
     const push = repo.push('add shipments', { 'shipments.py': dagFile(3, { id: 'shipments', tasks: ['ship'] }) });

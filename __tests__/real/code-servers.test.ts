@@ -7,8 +7,7 @@ import { AIRFLOW_PASSWORD, AIRFLOW_USER, startAirflow2, type RealAirflow } from 
 import { dagFile } from './dag-files.js';
 import { startDagster, type RealDagster } from './dagster.js';
 import { installVenvs } from './install.js';
-import { waitFor } from './processes.js';
-import { act, dagsRepo, scratch, type DagsRepo } from './world.js';
+import { act, dagsRepo, scratch, tearDown, waitForDags, type DagsRepo } from './world.js';
 
 describe('real code servers: dagster api grpc and dagster code-server start', () => {
   const work = scratch('airlift-real-servers-');
@@ -21,7 +20,7 @@ describe('real code servers: dagster api grpc and dagster code-server start', ()
     const venvs = installVenvs();
     repo = dagsRepo({ 'orders.py': dagFile(2, { id: 'orders', tasks: ['extract'] }) });
     airflow = await startAirflow2({ venv: venvs.airflow2, home: `${work.dir}/airflow`, dagsFolder: repo.dagsFolder, logDir: work.dir });
-    await waitFor('DAG orders in Airflow', async () => ((await airflow!.get('/dags')) as { dags: { dag_id: string }[] }).dags.some((dag) => dag.dag_id === 'orders'), 120_000);
+    await waitForDags(airflow, ['orders']);
     const mirror = { airflowUrl: airflow.url, username: AIRFLOW_USER, password: AIRFLOW_PASSWORD };
     dagster = await startDagster({
       venv: venvs.dagster,
@@ -34,11 +33,7 @@ describe('real code servers: dagster api grpc and dagster code-server start', ()
     });
   }, 600_000);
 
-  afterAll(async () => {
-    await Promise.all([airflow?.stop(), dagster?.stop()]);
-    repo?.repo.remove();
-    work.remove();
-  }, 60_000);
+  afterAll(() => tearDown({ airflow, dagster, repo, work }), 60_000);
 
   it('a location served by dagster api grpc: the reload changes nothing, and the run fails with the fix', async () => {
     const push = repo.push('add shipments', { 'shipments.py': dagFile(2, { id: 'shipments', tasks: ['ship'] }) });

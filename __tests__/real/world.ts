@@ -8,6 +8,7 @@ import { expect } from 'vitest';
 import { runAction, type ActionRun } from '../support/run-action.js';
 import { readFixture, writeFixture, type RecordedShape } from '../support/shapes.js';
 import { AIRFLOW_PASSWORD, AIRFLOW_USER, type RealAirflow } from './airflow.js';
+import type { RealDagster } from './dagster.js';
 import { waitFor } from './processes.js';
 
 /** A folder for one suite's Airflow and Dagster homes and logs; logs stay when KEEP_REAL_LOGS is set. */
@@ -81,4 +82,23 @@ export async function waitForImportError(airflow: RealAirflow, file: string): Pr
     async () => ((await airflow.get('/importErrors')) as { import_errors: { filename: string }[] }).import_errors.some((error) => error.filename.endsWith(file)),
     120_000,
   );
+}
+
+/** Waits until Airflow lists every one of `dagIds`. */
+export async function waitForDags(airflow: RealAirflow, dagIds: readonly string[]): Promise<void> {
+  await waitFor(
+    `DAGs ${dagIds.join(', ')} in Airflow`,
+    async () => {
+      const live = ((await airflow.get('/dags')) as { dags: { dag_id: string }[] }).dags.map((dag) => dag.dag_id);
+      return dagIds.every((id) => live.includes(id));
+    },
+    120_000,
+  );
+}
+
+/** Stops what a suite started and removes its folders (each part may be missing when its start failed). */
+export async function tearDown(parts: { airflow?: RealAirflow; dagster?: RealDagster; repo?: DagsRepo; work: { remove(): void } }): Promise<void> {
+  await Promise.all([parts.airflow?.stop(), parts.dagster?.stop()]);
+  parts.repo?.repo.remove();
+  parts.work.remove();
 }
