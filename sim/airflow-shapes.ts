@@ -162,9 +162,12 @@ function stackTrace(path: string, error: StoredImportError): string {
   ].join('\n');
 }
 
-/** Airflow 2 raises NotFound(title) with no detail: the message is the title, detail is null. */
+/**
+ * Airflow 2.11 raises NotFound(title): the message is the title and detail is null. Its OpenAPI
+ * document types detail as a string, so the simulator repeats the message there.
+ */
 export function notFoundBody(version: ApiVersion, what: string): Record<string, unknown> {
-  return version === 'v1' ? { ...errorBody('v1', 404, what), title: what, detail: null } : errorBody('v2', 404, what);
+  return version === 'v1' ? { ...errorBody('v1', 404, what), title: what } : errorBody('v2', 404, what);
 }
 
 /** An error body: RFC 7807 problem (Airflow 2, connexion) or FastAPI's {detail}. */
