@@ -78,6 +78,8 @@ function dagV2(ctx: ShapeContext, dag: StoredDag): Record<string, unknown> {
     timetable_summary: '@daily',
     timetable_description: 'At 00:00',
     timetable_partitioned: false,
+    timetable_periodic: true,
+    is_backfillable: true,
     allowed_run_types: null,
     tags: [],
     max_active_tasks: 16,
@@ -122,20 +124,13 @@ export function taskBody(version: ApiVersion, task: SimTask): Record<string, unk
     is_mapped: false,
     extra_links: [],
   };
-  if (version === 'v1') {
-    return {
-      ...common,
-      class_ref: { class_name: operator, module_path: moduleOf(operator) },
-      executor: null,
-      retry_exponential_backoff: false,
-    };
-  }
+  // Airflow 2.11 and 3 both name the operator twice and list params; they differ in the backoff's type.
   return {
     ...common,
     class_ref: { class_name: operator, module_path: moduleOf(operator) },
     operator_name: operator,
     params: {},
-    retry_exponential_backoff: 0,
+    retry_exponential_backoff: version === 'v1' ? false : 0,
   };
 }
 
@@ -165,6 +160,14 @@ function stackTrace(path: string, error: StoredImportError): string {
     error.message,
     '',
   ].join('\n');
+}
+
+/**
+ * Airflow 2.11 raises NotFound(title): the message is the title and detail is null. Its OpenAPI
+ * document types detail as a string, so the simulator repeats the message there.
+ */
+export function notFoundBody(version: ApiVersion, what: string): Record<string, unknown> {
+  return version === 'v1' ? { ...errorBody('v1', 404, what), title: what } : errorBody('v2', 404, what);
 }
 
 /** An error body: RFC 7807 problem (Airflow 2, connexion) or FastAPI's {detail}. */

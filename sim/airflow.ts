@@ -9,6 +9,7 @@ import { AirflowState, type DagRecord, type PublishOptions, type Revision, type 
 import {
   dagBody,
   errorBody,
+  notFoundBody,
   FLASK_404_PAGE,
   fileloc,
   importErrorBody,
@@ -239,14 +240,15 @@ export async function startAirflowSimulator(options: AirflowSimulatorOptions): P
     });
   };
 
-  const notFound = (what: string): Answer => problemAnswer(404, what);
+  const notFound = (what: string): Answer =>
+    version === 'v1' ? { status: 404, contentType: 'application/problem+json', body: JSON.stringify(notFoundBody('v1', what)) } : json(404, notFoundBody('v2', what));
   const withDag = (dagId: string, then: (dag: StoredDag) => Answer): Answer => {
     const dag = state.dag(dagId);
     return dag ? then(dag) : notFound(`DAG with dag_id: '${dagId}' not found`);
   };
 
   const endpoints: Endpoint[] = [
-    endpoint('GET', ['version'], () => json(200, { version: airflowVersion, git_version: null })),
+    endpoint('GET', ['version'], () => json(200, { version: airflowVersion, git_version: `.release:${airflowVersion}` })),
     endpoint('GET', ['dags'], (_, query) => listDags(query)),
     endpoint('GET', ['dags', '*'], ([, dagId]) => withDag(dagId!, (dag) => json(200, dagBody(ctx, dag)))),
     endpoint('GET', ['dags', '*', 'tasks'], ([, dagId]) =>

@@ -1,0 +1,104 @@
+// The shape of a JSON answer (field names and value types, not values), and the requests whose
+// answers the real Airflow and the simulator must shape alike. The real tier records the real
+// shapes into __tests__/fixtures/real-shapes/; the conformance suite holds the simulator to them.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type Shape = 'string' | 'number' | 'boolean' | 'null' | 'empty-array' | Shape[] | { [field: string]: Shape };
+
+export function shapeOf(value: unknown): Shape {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return value.length === 0 ? 'empty-array' : [shapeOf(value[0])];
+  if (typeof value === 'object') return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([key, field]) => [key, shapeOf(field)]));
+  return typeof value as 'string' | 'number' | 'boolean';
+}
+
+/**
+ * Where two shapes differ, one line per difference (`path: real X, simulator Y`). A null on one side
+ * against a value on the other is a difference too: it says the simulator gets nullability wrong or
+ * the sample did not show it, and the caller decides which of those is known and allowed.
+ */
+export function shapeDifferences(real: Shape, sim: Shape, at = '$'): string[] {
+  if (typeof real === 'string' || typeof sim === 'string' || Array.isArray(real) !== Array.isArray(sim)) {
+    return JSON.stringify(real) === JSON.stringify(sim) ? [] : [`${at}: real ${describe(real)}, simulator ${describe(sim)}`];
+  }
+  if (Array.isArray(real) && Array.isArray(sim)) return shapeDifferences(real[0]!, sim[0]!, `${at}[]`);
+  const realObject = real as Record<string, Shape>;
+  const simObject = sim as Record<string, Shape>;
+  const differences: string[] = [];
+  for (const key of new Set([...Object.keys(realObject), ...Object.keys(simObject)])) {
+    if (!(key in simObject)) differences.push(`${at}.${key}: real ${describe(realObject[key]!)}, simulator has no such field`);
+    else if (!(key in realObject)) differences.push(`${at}.${key}: real has no such field, simulator ${describe(simObject[key]!)}`);
+    else differences.push(...shapeDifferences(realObject[key]!, simObject[key]!, `${at}.${key}`));
+  }
+  return differences;
+}
+
+function describe(shape: Shape): string {
+  return typeof shape === 'string' ? shape : Array.isArray(shape) ? 'an array of objects' : 'an object';
+}
+
+/** One request the action makes, with what is needed to make it against any Airflow. */
+export interface ShapeRequest {
+  readonly name: string;
+  readonly method: 'GET' | 'PUT';
+  /**
+   * Below /api/v1 or /api/v2. `{dag}`: a DAG id the server knows; `{token}`: its file_token;
+   * `{source}`: what dagSources is addressed by (v1 the file token, v2 the DAG id); `{all}`: the
+   * filter that keeps inactive (stale) DAGs.
+   */
+  readonly path: string;
+}
+
+/** The Airflow requests of the action (src/airflow/client.ts), the same for both API versions. */
+export const AIRFLOW_REQUESTS: readonly ShapeRequest[] = [
+  { name: 'version', method: 'GET', path: '/version' },
+  { name: 'list DAGs', method: 'GET', path: '/dags?limit=100&offset=0&order_by=dag_id&{all}' },
+  { name: 'tasks', method: 'GET', path: '/dags/{dag}/tasks' },
+  { name: 'import errors', method: 'GET', path: '/importErrors?limit=100&offset=0' },
+  { name: 'DAG source', method: 'GET', path: '/dagSources/{source}' },
+  { name: 'DAG source of an unknown DAG file', method: 'GET', path: '/dagSources/no_such_dag' },
+  { name: 'reparse a DAG file', method: 'PUT', path: '/parseDagFile/{token}' },
+  { name: 'tasks of an unknown DAG', method: 'GET', path: '/dags/no_such_dag/tasks' },
+];
+
+export interface RecordedShape {
+  readonly name: string;
+  readonly status: number;
+  readonly shape: Shape;
+}
+
+/** Makes each request against an Airflow (`url` without /api/vN) and records status and shape. */
+export async function recordAirflowShapes(url: string, version: 'v1' | 'v2', headers: Record<string, string>, dagId: string): Promise<RecordedShape[]> {
+  const apiRoot = `${url.replace(/\/$/, '')}/api/${version}`;
+  const send = async (method: string, apiPath: string) => fetch(`${apiRoot}${apiPath}`, { method, headers: { ...headers, accept: 'application/json' } });
+  const dag = (await (await send('GET', `/dags/${encodeURIComponent(dagId)}`)).json()) as { file_token: string };
+  const fill = (apiPath: string) =>
+    apiPath
+      .replace('{dag}', encodeURIComponent(dagId))
+      .replace('{token}', encodeURIComponent(dag.file_token))
+      .replace('{source}', encodeURIComponent(version === 'v1' ? dag.file_token : dagId))
+      .replace('{all}', version === 'v1' ? 'only_active=false' : 'exclude_stale=false');
+  const recorded: RecordedShape[] = [];
+  for (const request of AIRFLOW_REQUESTS) {
+    const response = await send(request.method, fill(request.path));
+    const text = await response.text();
+    recorded.push({ name: request.name, status: response.status, shape: text ? shapeOf(JSON.parse(text)) : 'null' });
+  }
+  return recorded;
+}
+
+const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/real-shapes');
+
+export function fixturePath(name: 'airflow2' | 'airflow3'): string {
+  return path.join(FIXTURES, `${name}.json`);
+}
+
+export function readFixture(name: 'airflow2' | 'airflow3'): RecordedShape[] | undefined {
+  return existsSync(fixturePath(name)) ? (JSON.parse(readFileSync(fixturePath(name), 'utf8')) as RecordedShape[]) : undefined;
+}
+
+export function writeFixture(name: 'airflow2' | 'airflow3', shapes: readonly RecordedShape[]): void {
+  writeFileSync(fixturePath(name), `${JSON.stringify(shapes, null, 2)}\n`);
+}
