@@ -3,6 +3,7 @@
 // assets), and how they are linked. The interpreter calls in here whenever a
 // Python value turns out to be an Airflow object.
 import type { DynamicDag } from '../model.js';
+import { tick } from './budget.js';
 import { DagNode, GroupNode, LabelNode, TaskNode, findRelated, linkTasks, uniqueGroupLabel, uniqueTaskId, wrapWork } from './graph.js';
 import { isValidId } from './ids.js';
 import {
@@ -342,6 +343,7 @@ export class AirflowModel {
 
   /** `upstream >> downstream`, with Airflow's meaning for lists, task groups and labels. */
   link(upstream: Value, downstream: Value): void {
+    tick();
     if (upstream.kind === 'list') {
       if (upstream.incomplete) this.markPartial(this.dagOf(downstream));
       for (const item of upstream.items) this.link(item, downstream);
@@ -378,6 +380,7 @@ export class AirflowModel {
   }
 
   dagOf(value: Value): DagNode | null {
+    tick();
     if (value.kind === 'task') return value.task.dag;
     if (value.kind === 'group') return value.group.dag;
     if (value.kind === 'list') {

@@ -8,6 +8,7 @@ import type { DynamicDag } from '../model.js';
 import { AirflowModel, type CallArgs } from './airflow.js';
 import type { DagNode } from './graph.js';
 import { decodeEscapes, parseIntLiteral } from './literals.js';
+import { tick } from './budget.js';
 import type { ParsedModule, PyNode } from './parser.js';
 import { binaryOperation, callBuiltin, compare, dictMethod, extendList, listMethod, strMethod } from './pyruntime.js';
 import {
@@ -34,9 +35,6 @@ import {
   type FunctionValue,
   type Value,
 } from './values.js';
-
-/** Thrown when a file runs past its time budget; the caller reports the file as skipped. */
-export class BudgetExceeded extends Error {}
 
 const MAX_CALL_DEPTH = 8;
 /** Bounds the interpreter's own recursion, whatever the nesting of calls and expressions. */
@@ -78,13 +76,11 @@ export class Interpreter {
   private depth = 0;
   /** While an assignment's value is a call: its target, as written. */
   private assigningTo: string | undefined;
-  private steps = 0;
 
   constructor(
     private readonly module: ParsedModule,
     private readonly source: string,
     private readonly lineOf: (offset: number) => number,
-    private readonly deadline: number,
   ) {}
 
   /** Runs the module; the DAGs it made, with or without a static id, are in the result. */
@@ -105,11 +101,6 @@ export class Interpreter {
 
   private text(node: PyNode): string {
     return this.source.slice(node.start, node.end);
-  }
-
-  private tick(): void {
-    this.steps++;
-    if ((this.steps & 1023) === 0 && performance.now() > this.deadline) throw new BudgetExceeded();
   }
 
   /** The value of an expression the reader cannot evaluate. */
@@ -134,7 +125,7 @@ export class Interpreter {
   }
 
   private exec(node: PyNode, scope: Scope, frame: Frame): Flow {
-    this.tick();
+    tick();
     if (node.truncated) {
       this.airflow.markPartial();
       return 'normal';
@@ -530,7 +521,7 @@ export class Interpreter {
   // ------------------------------------------------------------ expressions
 
   private evaluate(node: PyNode, scope: Scope): Value {
-    this.tick();
+    tick();
     if (node.truncated || this.depth >= MAX_EVAL_DEPTH) {
       this.airflow.markPartial();
       return unknown('expression nested too deeply to read');

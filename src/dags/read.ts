@@ -5,7 +5,8 @@
 import type { DagDefinition, DagFileRead, DynamicDag, SyntaxProblem } from '../model.js';
 import { toDefinition } from './graph.js';
 import { importedModules } from './imports.js';
-import { BudgetExceeded, Interpreter } from './interpret.js';
+import { BudgetExceeded, startBudget } from './budget.js';
+import { Interpreter } from './interpret.js';
 import { loadPythonParser, type ParsedModule, type PythonParser } from './parser.js';
 
 export interface ReadOptions {
@@ -39,13 +40,14 @@ export function readWith(parser: PythonParser, path: string, source: string, opt
   }
   const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
   const deadline = performance.now() + maxMillis;
+  startBudget(deadline, maxMillis);
   let module: ParsedModule | null = null;
   try {
     module = parser.parse(text, deadline);
     if (!module) return skipped(path, `parsing took longer than ${maxMillis} ms`);
-    return extract(module, path, text, deadline);
+    return extract(module, path, text);
   } catch (error) {
-    if (error instanceof BudgetExceeded) return skipped(path, `reading took longer than ${maxMillis} ms`);
+    if (error instanceof BudgetExceeded) return skipped(path, `not readable statically: ${error.message}`);
     // A bug in the reader must not stop the action: the file is reported, not read.
     return skipped(path, `the file could not be read: ${message(error)}`);
   } finally {
@@ -53,9 +55,9 @@ export function readWith(parser: PythonParser, path: string, source: string, opt
   }
 }
 
-function extract(module: ParsedModule, path: string, source: string, deadline: number): DagFileRead {
+function extract(module: ParsedModule, path: string, source: string): DagFileRead {
   const lineOf = lineIndex(source);
-  const made = new Interpreter(module, source, lineOf, deadline).run();
+  const made = new Interpreter(module, source, lineOf).run();
 
   const syntaxErrors: SyntaxProblem[] = module.hasError
     ? module.errorNodes(MAX_SYNTAX_ERRORS).map((error) => ({
