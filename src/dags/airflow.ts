@@ -65,9 +65,12 @@ export class AirflowModel {
     if (dag) dag.partial = true;
   }
 
-  /** A DAG touched by code that may not run is only partly known. */
+  /**
+   * A DAG touched by code that may not run is only partly known; code under the same conditions
+   * as the DAG itself (`if os.environ[...]:` around a whole `with DAG`) runs whenever the DAG exists.
+   */
   touched(dag: DagNode | null): void {
-    if (this.uncertain > 0) this.markPartial(dag);
+    if (dag && this.uncertain > dag.uncertainty) this.markPartial(dag);
   }
 
   withContext<T>(context: Context, body: () => T): T {
@@ -196,8 +199,7 @@ export class AirflowModel {
       const reason = idValue === undefined ? 'the DAG has no dag_id' : idValue.kind === 'unknown' ? idValue.reason : `dag_id is not a string`;
       this.dynamic.push({ line, reason: `DAG id cannot be read statically: ${reason}` });
     }
-    const dag = new DagNode(id, line);
-    this.touched(dag);
+    const dag = new DagNode(id, line, this.uncertain);
     this.dags.push(dag);
     return dag;
   }
@@ -364,8 +366,8 @@ export class AirflowModel {
       for (const after of downstream.label.downstream) this.link(upstream, after);
       return;
     }
-    const ups = upstream.kind === 'task' ? [upstream.task] : upstream.kind === 'group' ? upstream.group.leaves() : null;
-    const downs = downstream.kind === 'task' ? [downstream.task] : downstream.kind === 'group' ? downstream.group.roots() : null;
+    const ups = this.linkedTasks(upstream, 'leaves');
+    const downs = this.linkedTasks(downstream, 'roots');
     if (!ups || !downs) {
       // One side is something the reader cannot see: the edge exists, its ends are unknown.
       this.markPartial(this.dagOf(upstream) ?? this.dagOf(downstream) ?? this.currentDag());
@@ -379,9 +381,17 @@ export class AirflowModel {
     }
   }
 
+  /** The tasks an edge attaches to on one side of a `>>`: a group's leaves upstream, its roots downstream. */
+  private linkedTasks(value: Value, ofGroup: 'roots' | 'leaves'): readonly TaskNode[] | null {
+    if (value.kind === 'task') return [value.task];
+    if (value.kind === 'xcomArgs') return value.tasks;
+    return value.kind === 'group' ? value.group[ofGroup]() : null;
+  }
+
   dagOf(value: Value): DagNode | null {
     tick();
     if (value.kind === 'task') return value.task.dag;
+    if (value.kind === 'xcomArgs') return value.tasks[0]?.dag ?? null;
     if (value.kind === 'group') return value.group.dag;
     if (value.kind === 'list') {
       for (const item of value.items) {
@@ -430,6 +440,7 @@ export class AirflowModel {
     if (depth > 8) return found;
     for (const value of values) {
       if (value.kind === 'task' && value.xcom) found.push(value.task);
+      else if (value.kind === 'xcomArgs') found.push(...value.tasks);
       else if (value.kind === 'list') this.xcomUpstreams(value.items, found, depth + 1);
       else if (value.kind === 'dict') this.xcomUpstreams([...value.entries.values()].flat(), found, depth + 1);
     }
@@ -462,6 +473,8 @@ export class AirflowModel {
           return { kind: 'method', self: object, name };
         }
         return null;
+      case 'xcomArgs':
+        return name === 'map' || name === 'zip' || name === 'concat' ? { kind: 'method', self: object, name } : null;
       case 'group': {
         if (name === 'set_upstream' || name === 'set_downstream') return { kind: 'method', self: object, name };
         const id = object.group.groupId;
@@ -509,6 +522,8 @@ export class AirflowModel {
       case 'task':
       case 'group':
         return this.dependencyMethod(self, name, call);
+      case 'xcomArgs':
+        return this.combineXComArgs(self.tasks, name, call);
       case 'taskFunction':
       case 'groupFunction':
         if (name === 'override') return { ...self, kwargs: new Map([...self.kwargs, ...kwargs]) };
@@ -559,8 +574,17 @@ export class AirflowModel {
         return self;
       }
       default:
-        // XComArg.map/zip/concat stay XComArgs of the same task.
-        return self.kind === 'task' ? { kind: 'task', task: self.task, xcom: true } : unknown(`\`${name}()\``);
+        return self.kind === 'task' ? this.combineXComArgs([self.task], name, call) : unknown(`\`${name}()\``);
     }
+  }
+
+  /**
+   * `XComArg.map(fn)` references the tasks its receiver does; `.zip(*others)` and `.concat(*others)`
+   * reference the others' tasks too (`iter_references`), so a task consuming them waits for all.
+   */
+  private combineXComArgs(receiver: readonly TaskNode[], name: string, call: CallArgs): Value {
+    const tasks = name === 'map' ? [...receiver] : [...new Set([...receiver, ...this.xcomUpstreams([...call.args, ...call.kwargs.values()])])];
+    if (name !== 'map' && call.opaque) this.markPartial(tasks[0]?.dag ?? null);
+    return tasks.length === 1 ? { kind: 'task', task: tasks[0]!, xcom: true } : { kind: 'xcomArgs', tasks };
   }
 }

@@ -14,6 +14,8 @@ export class DagNode {
   constructor(
     readonly id: string | null,
     readonly line: number,
+    /** How many undecidable conditions the DAG was created under: code under no more is sure to run when it exists. */
+    readonly uncertainty = 0,
   ) {
     this.root = new GroupNode(null, false, true, null, this);
   }

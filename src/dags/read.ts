@@ -3,7 +3,7 @@
 // Never throws and never runs long: hostile input comes back as a read with
 // `skipped` or `syntaxErrors` set.
 import type { DagDefinition, DagFileRead, DynamicDag, SyntaxProblem } from '../model.js';
-import { toDefinition } from './graph.js';
+import { toDefinition, type DagNode } from './graph.js';
 import { importedModules } from './imports.js';
 import { BudgetExceeded, startBudget } from './budget.js';
 import { Interpreter } from './interpret.js';
@@ -67,17 +67,19 @@ function extract(module: ParsedModule, path: string, source: string): DagFileRea
       }))
     : [];
 
-  // Airflow keeps the last DAG object of a given id in a file.
-  const byId = new Map<string, DagDefinition>();
+  // Airflow keeps the last DAG object of a given id in a file. When one of two DAGs with the
+  // same id may not be created (each branch of an undecidable `if`), either shape may be the one.
+  const byId = new Map<string, { readonly node: DagNode; readonly definition: DagDefinition }>();
   for (const dag of made.dags) {
     if (dag.id === null) continue;
-    if (module.hasError) dag.partial = true;
+    const previous = byId.get(dag.id);
+    if (module.hasError || (previous && (previous.node.uncertainty > 0 || dag.uncertainty > 0))) dag.partial = true;
     byId.delete(dag.id);
-    byId.set(dag.id, toDefinition(dag, dag.id));
+    byId.set(dag.id, { node: dag, definition: toDefinition(dag, dag.id) });
   }
   return {
     path,
-    dags: [...byId.values()].sort((a, b) => (a.dagId < b.dagId ? -1 : a.dagId > b.dagId ? 1 : 0)),
+    dags: [...byId.values()].map((entry) => entry.definition).sort((a, b) => (a.dagId < b.dagId ? -1 : a.dagId > b.dagId ? 1 : 0)),
     dynamic: uniqueDynamic(made.dynamic),
     syntaxErrors,
     imports: importedModules(module.importNodes(), source),

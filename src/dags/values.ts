@@ -57,6 +57,8 @@ export type Value =
   | GroupFunction
   | { readonly kind: 'dag'; readonly dag: DagNode }
   | { readonly kind: 'task'; readonly task: TaskNode; readonly xcom: boolean }
+  /** `a.output.concat(b.output)`, `a.zip(b)`: an XComArg that references several tasks' results. */
+  | { readonly kind: 'xcomArgs'; readonly tasks: readonly TaskNode[] }
   | { readonly kind: 'group'; readonly group: GroupNode }
   | { readonly kind: 'label'; readonly label: LabelNode }
   | { readonly kind: 'method'; readonly self: Value; readonly name: string }
