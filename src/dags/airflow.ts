@@ -14,22 +14,13 @@ import {
   truthy,
   unknown,
   type AirflowName,
+  type CallArgs,
   type FunctionValue,
   type GroupFunction,
   type Kwargs,
   type TaskFunction,
   type Value,
 } from './values.js';
-
-export interface CallArgs {
-  readonly args: Value[];
-  readonly kwargs: Map<string, Value>;
-  /** A `*x`/`**x` whose content is not static: some arguments are missing. */
-  readonly opaque: boolean;
-}
-
-/** Runs a user function's body; `dagParams`: its parameters are DAG params, unknown at parse time. */
-export type FunctionRunner = (fn: FunctionValue, call: CallArgs, dagParams: boolean) => Value;
 
 /** What `with DAG(...)`, `with TaskGroup(...)` or a `@dag`/`@task_group` body makes current. */
 export interface Context {
@@ -49,7 +40,6 @@ export class AirflowModel {
   /** Open `with setup_or_teardown:` blocks: the tasks created inside each. */
   private readonly setupTeardown: TaskNode[][] = [];
 
-  constructor(private readonly runFunction: FunctionRunner) {}
 
   currentDag(): DagNode | null {
     return this.contexts[this.contexts.length - 1]?.dag ?? null;
@@ -206,7 +196,7 @@ export class AirflowModel {
 
   private createDagFromFunction(fn: { readonly fn: FunctionValue; readonly kwargs: Kwargs; readonly line: number }): Value {
     const dag = this.createDag(fn.kwargs.get('dag_id'), fn.line, fn.fn.name);
-    this.withContext({ dag, group: dag.root }, () => this.runFunction(fn.fn, { args: [], kwargs: new Map(), opaque: false }, true));
+    this.withContext({ dag, group: dag.root }, () => fn.fn.home.callFunction(fn.fn, { args: [], kwargs: new Map(), opaque: false }, true));
     return { kind: 'dag', dag };
   }
 
@@ -244,7 +234,7 @@ export class AirflowModel {
 
   private createGroupFromFunction(fn: GroupFunction, call: CallArgs, expandArgs: readonly Value[] | null): Value {
     const group = this.createGroup(fn.kwargs.get('group_id') ?? str(fn.fn.name), fn.kwargs, true);
-    const result = this.withContext({ dag: group.dag, group }, () => this.runFunction(fn.fn, call, false));
+    const result = this.withContext({ dag: group.dag, group }, () => fn.fn.home.callFunction(fn.fn, call, false));
     // A mapped task group (`.expand()`) waits for the tasks its arguments come from.
     if (expandArgs) for (const up of this.xcomUpstreams(expandArgs)) this.link({ kind: 'task', task: up, xcom: false }, { kind: 'group', group });
     // The group function's return value, when there is one, is what edges attach to.

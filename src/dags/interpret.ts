@@ -5,10 +5,12 @@
 // Anything it cannot know statically becomes an `unknown` value, and the DAG
 // that depends on it is marked partial instead of guessed.
 import type { DynamicDag } from '../model.js';
-import { AirflowModel, type CallArgs } from './airflow.js';
+import { AirflowModel } from './airflow.js';
 import type { DagNode } from './graph.js';
 import { decodeEscapes, parseIntLiteral } from './literals.js';
 import { tick } from './budget.js';
+import { lineIndex } from './lines.js';
+import { absoluteName, type HelperModule } from './modules.js';
 import type { ParsedModule, PyNode } from './parser.js';
 import { binaryOperation, callBuiltin, compare, dictMethod, extendList, listMethod, strMethod } from './pyruntime.js';
 import {
@@ -32,6 +34,8 @@ import {
   truthy,
   unknown,
   type AirflowName,
+  type CallArgs,
+  type FunctionHome,
   type FunctionValue,
   type Value,
 } from './values.js';
@@ -73,24 +77,57 @@ interface Frame {
   readonly globals: Set<string>;
 }
 
-export class Interpreter {
-  private readonly airflow = new AirflowModel((fn, call, dagParams) => this.callFunction(fn, call, dagParams));
-  private readonly moduleScope = new Scope(null);
-  private callDepth = 0;
-  private depth = 0;
+/** What the interpreters of one DAG file and of the helper modules it imports share. */
+interface Program {
+  readonly airflow: AirflowModel;
+  /** Helper modules by dotted name, parsed, not run yet. */
+  readonly helpers: ReadonlyMap<string, HelperModule>;
+  /** Module globals of the helpers run so far (`sys.modules`). */
+  readonly loaded: Map<string, Scope>;
+  /** Nesting of calls and of evaluation, across modules. */
+  callDepth: number;
+  depth: number;
+}
+
+/** The file being read: its parse, its text, and the dotted name it is imported as (relative imports start there). */
+export interface ModuleText {
+  readonly parsed: ParsedModule;
+  readonly source: string;
+  readonly name: string;
+  readonly isPackage: boolean;
+}
+
+/** Runs a DAG file, following imports into `helpers`; the DAGs it made, with or without a static id. */
+export function interpretDagFile(
+  file: ModuleText,
+  helpers: ReadonlyMap<string, HelperModule>,
+): { readonly dags: readonly DagNode[]; readonly dynamic: readonly DynamicDag[] } {
+  const program: Program = { airflow: new AirflowModel(), helpers, loaded: new Map(), callDepth: 0, depth: 0 };
+  new Interpreter(program, file).run();
+  return { dags: program.airflow.dags, dynamic: program.airflow.dynamic };
+}
+
+class Interpreter implements FunctionHome {
+  private readonly airflow: AirflowModel;
+  readonly moduleScope = new Scope(null);
+  private readonly module: ParsedModule;
+  private readonly source: string;
+  private readonly lineOf: (offset: number) => number;
   /** While an assignment's value is a call: its target, as written. */
   private assigningTo: string | undefined;
 
   constructor(
-    private readonly module: ParsedModule,
-    private readonly source: string,
-    private readonly lineOf: (offset: number) => number,
-  ) {}
+    private readonly program: Program,
+    private readonly file: ModuleText,
+  ) {
+    this.airflow = program.airflow;
+    this.module = file.parsed;
+    this.source = file.source;
+    this.lineOf = lineIndex(file.source);
+  }
 
-  /** Runs the module; the DAGs it made, with or without a static id, are in the result. */
-  run(): { readonly dags: readonly DagNode[]; readonly dynamic: readonly DynamicDag[] } {
+  run(): void {
     this.execBlock(this.kids(this.module.root), this.moduleScope, { returns: [], globals: new Set() });
-    return { dags: this.airflow.dags, dynamic: this.airflow.dynamic };
   }
 
   // ---------------------------------------------------------------- helpers
@@ -134,15 +171,15 @@ export class Interpreter {
       this.airflow.markPartial();
       return 'normal';
     }
-    if (this.depth >= MAX_EVAL_DEPTH) {
+    if (this.program.depth >= MAX_EVAL_DEPTH) {
       this.airflow.markPartial();
       return 'normal';
     }
-    this.depth++;
+    this.program.depth++;
     try {
       return this.execStatement(node, scope, frame);
     } finally {
-      this.depth--;
+      this.program.depth--;
     }
   }
 
@@ -420,23 +457,60 @@ export class Interpreter {
         const dotted = name.type === 'aliased_import' ? this.field(name, 'name') : name;
         const alias = name.type === 'aliased_import' ? this.field(name, 'alias') : undefined;
         if (!dotted) continue;
-        const path = this.text(dotted);
+        const path = this.text(dotted).replace(/\s+/g, '');
         // `import a.b` binds `a`; `import a.b as c` binds the submodule.
         const bound = alias ? path : path.split('.')[0]!;
-        this.assignName(alias ? this.text(alias) : bound, this.moduleValue(bound), scope, frame);
+        this.assignName(alias ? this.text(alias) : bound, this.namespace(bound) ?? this.moduleValue(bound), scope, frame);
       }
       return;
     }
     const moduleNode = this.field(node, 'module_name');
-    const module = moduleNode ? this.text(moduleNode) : '';
+    const module = moduleNode ? this.text(moduleNode).replace(/\s+/g, '') : '';
+    const helper = absoluteName(module, this.file.name, this.file.isPackage);
+    const helperScope = helper === null ? null : this.loadHelper(helper);
     for (const name of this.kids(node)) {
       if (name.field !== 'name') continue;
       const imported = name.type === 'aliased_import' ? this.field(name, 'name') : name;
       const alias = name.type === 'aliased_import' ? this.field(name, 'alias') : undefined;
       if (!imported) continue;
       const importedName = this.text(imported);
-      this.assignName(alias ? this.text(alias) : importedName, this.importedValue(module, importedName), scope, frame);
+      const value = (helper !== null && this.fromHelper(helper, helperScope, importedName)) || this.importedValue(module, importedName);
+      this.assignName(alias ? this.text(alias) : importedName, value, scope, frame);
     }
+  }
+
+  /**
+   * Runs a helper module once, as Python's import does, and returns its globals; null when it is
+   * not a file of the repository. DAGs its top-level code makes belong to it, not to this file.
+   */
+  private loadHelper(name: string): Scope | null {
+    const cached = this.program.loaded.get(name);
+    if (cached) return cached;
+    const helper = this.program.helpers.get(name);
+    if (!helper) return null;
+    const interpreter = new Interpreter(this.program, { parsed: helper.parsed, source: helper.source, name, isPackage: helper.isPackage });
+    // Registered before it runs: an import cycle sees the module as far as it got, as in Python.
+    this.program.loaded.set(name, interpreter.moduleScope);
+    const dags = this.airflow.dags.length;
+    const dynamic = this.airflow.dynamic.length;
+    interpreter.run();
+    this.airflow.dags.splice(dags);
+    this.airflow.dynamic.splice(dynamic);
+    return interpreter.moduleScope;
+  }
+
+  /** `from helper import name`: a global of the helper, or one of its submodules; undefined when neither. */
+  private fromHelper(helper: string, scope: Scope | null, name: string): Value | undefined {
+    return projectCode(scope?.vars.get(name), helper) ?? this.namespace(`${helper}.${name}`);
+  }
+
+  /** A helper module or package folder as a value whose attributes are its globals and submodules. */
+  private namespace(name: string): Value | undefined {
+    const scope = this.loadHelper(name);
+    if (scope) return { kind: 'namespace', name, scope };
+    // A folder without __init__.py (a namespace package) that holds helper modules.
+    for (const key of this.program.helpers.keys()) if (key.startsWith(`${name}.`)) return { kind: 'namespace', name, scope: new Scope(null) };
+    return undefined;
   }
 
   private moduleValue(path: string): Value {
@@ -527,15 +601,15 @@ export class Interpreter {
 
   private evaluate(node: PyNode, scope: Scope): Value {
     tick();
-    if (node.truncated || this.depth >= MAX_EVAL_DEPTH) {
+    if (node.truncated || this.program.depth >= MAX_EVAL_DEPTH) {
       this.airflow.markPartial();
       return unknown('expression nested too deeply to read');
     }
-    this.depth++;
+    this.program.depth++;
     try {
       return this.evaluateNode(node, scope);
     } finally {
-      this.depth--;
+      this.program.depth--;
     }
   }
 
@@ -638,7 +712,7 @@ export class Interpreter {
         return value;
       }
       case 'lambda':
-        return { kind: 'function', name: '<lambda>', node, defaults: this.defaults(node, scope), scope };
+        return { kind: 'function', name: '<lambda>', home: this, node, defaults: this.defaults(node, scope), scope };
       case 'ERROR':
         this.airflow.markPartial();
         return unknown('syntax error');
@@ -988,7 +1062,7 @@ export class Interpreter {
     if (airflowResult !== undefined) return airflowResult;
     switch (callee.kind) {
       case 'function':
-        return this.callFunction(callee, call);
+        return callee.home.callFunction(callee, call);
       case 'builtin':
         // `@task.run_if(...)` and the like hand back what they decorate.
         if (callee.name === 'identity') return args[0] ?? NONE;
@@ -1027,15 +1101,15 @@ export class Interpreter {
     return origin ? { kind: 'unknown', reason: `\`${this.describe(node)}\` is only known at run time`, module: origin } : this.opaque(node);
   }
 
-  private callFunction(fn: FunctionValue, call: CallArgs, bindAsParams = false): Value {
-    if (this.callDepth >= MAX_CALL_DEPTH) {
+  callFunction(fn: FunctionValue, call: CallArgs, bindAsParams = false): Value {
+    if (this.program.callDepth >= MAX_CALL_DEPTH) {
       this.airflow.markPartial();
       return unknown(`calls nested deeper than ${MAX_CALL_DEPTH}`);
     }
     const scope = new Scope(fn.scope);
     this.bindParameters(fn, call, scope, bindAsParams);
     const frame: Frame = { returns: [], globals: new Set() };
-    this.callDepth++;
+    this.program.callDepth++;
     try {
       if (fn.node.type === 'lambda') {
         const body = this.field(fn.node, 'body');
@@ -1045,7 +1119,7 @@ export class Interpreter {
       const flow = body ? this.execBlock(this.kids(body), scope, frame) : 'normal';
       if (flow === 'raise' && frame.returns.length === 0) return unknown(`\`${fn.name}()\` raises`);
     } finally {
-      this.callDepth--;
+      this.program.callDepth--;
     }
     const [first, ...rest] = frame.returns;
     if (!first) return NONE;
@@ -1067,7 +1141,7 @@ export class Interpreter {
 
   private defineFunction(node: PyNode, scope: Scope): FunctionValue {
     const name = this.field(node, 'name');
-    return { kind: 'function', name: name ? this.text(name) : '<function>', node, defaults: this.defaults(node, scope), scope };
+    return { kind: 'function', name: name ? this.text(name) : '<function>', home: this, node, defaults: this.defaults(node, scope), scope };
   }
 
   /**
@@ -1128,6 +1202,11 @@ export class Interpreter {
       case 'list':
       case 'dict':
         return { kind: 'method', self: object, name };
+      case 'namespace':
+        return (
+          projectCode(object.scope.vars.get(name), object.name) ??
+          this.namespace(`${object.name}.${name}`) ?? { kind: 'unknown', reason: `\`${this.describe(node)}\` is not defined statically`, module: object.name }
+        );
       case 'unknown':
       case 'class':
         // `SomeOperator.partial(task_id=...)` starts a mapped operator.
@@ -1158,6 +1237,11 @@ export class Interpreter {
 
 
 
+}
+
+/** A helper's value the reader could not work out still comes from project code, which may add tasks when called. */
+function projectCode(value: Value | undefined, module: string): Value | undefined {
+  return value?.kind === 'unknown' && !value.module ? { ...value, module } : value;
 }
 
 /** `dag = build(...)`, `globals()[name] = build(...)`, `x = make_dag(...)`. */

@@ -6,7 +6,8 @@ import type { DagDefinition, DagFileRead, DynamicDag, SyntaxProblem } from '../m
 import { toDefinition, type DagNode } from './graph.js';
 import { importedModules } from './imports.js';
 import { BudgetExceeded, startBudget } from './budget.js';
-import { Interpreter } from './interpret.js';
+import { interpretDagFile } from './interpret.js';
+import { loadHelpers, moduleNameOf, type HelperModule, type HelperSource } from './modules.js';
 import { loadPythonParser, type ParsedModule, type PythonParser } from './parser.js';
 
 export interface ReadOptions {
@@ -14,6 +15,8 @@ export interface ReadOptions {
   readonly maxBytes?: number;
   /** Parsing and reading together stop after this long; default 2 s. */
   readonly maxMillis?: number;
+  /** The repository at the same revision: imports of its own modules are followed into them. */
+  readonly helpers?: HelperSource;
 }
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
@@ -27,11 +30,51 @@ export async function readDagFile(path: string, source: string, options: ReadOpt
   } catch (error) {
     return skipped(path, `the Python parser could not be loaded: ${message(error)}`);
   }
-  return readWith(parser, path, source, options);
+  const { helpers } = options;
+  if (!helpers) return readWith(parser, path, source, options);
+  const job = prepare(path, source, options);
+  if (!('deadline' in job)) return job;
+  let module: ParsedModule | null = null;
+  let loaded = new Map<string, HelperModule>();
+  try {
+    module = parser.parse(job.text, job.deadline);
+    if (!module) return skipped(path, `parsing took longer than ${job.maxMillis} ms`);
+    loaded = await loadHelpers(parser, { path, parsed: module, source: job.text }, helpers, job.deadline);
+    return interpret(job, module, loaded, moduleNameOf(path, helpers.roots) ?? '');
+  } catch (error) {
+    return failed(path, error);
+  } finally {
+    module?.dispose();
+    for (const helper of loaded.values()) helper.parsed.dispose();
+  }
 }
 
-/** The synchronous core, for callers that already hold the parser. */
+/** The synchronous core, for callers that already hold the parser; imports are not followed. */
 export function readWith(parser: PythonParser, path: string, source: string, options: ReadOptions = {}): DagFileRead {
+  const job = prepare(path, source, options);
+  if (!('deadline' in job)) return job;
+  let module: ParsedModule | null = null;
+  try {
+    module = parser.parse(job.text, job.deadline);
+    if (!module) return skipped(path, `parsing took longer than ${job.maxMillis} ms`);
+    return interpret(job, module, new Map(), '');
+  } catch (error) {
+    return failed(path, error);
+  } finally {
+    module?.dispose();
+  }
+}
+
+interface Job {
+  readonly path: string;
+  /** The source without a byte order mark. */
+  readonly text: string;
+  readonly deadline: number;
+  readonly maxMillis: number;
+}
+
+/** The file's text and deadline, or the read that skips it for its size. */
+function prepare(path: string, source: string, options: ReadOptions): Job | DagFileRead {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxMillis = options.maxMillis ?? DEFAULT_MAX_MILLIS;
   // Each UTF-16 unit takes one to three UTF-8 bytes: count bytes only when it can matter.
@@ -39,25 +82,23 @@ export function readWith(parser: PythonParser, path: string, source: string, opt
     return skipped(path, `file is larger than ${maxBytes} bytes`);
   }
   const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
-  const deadline = performance.now() + maxMillis;
-  startBudget(deadline, maxMillis);
-  let module: ParsedModule | null = null;
-  try {
-    module = parser.parse(text, deadline);
-    if (!module) return skipped(path, `parsing took longer than ${maxMillis} ms`);
-    return extract(module, path, text);
-  } catch (error) {
-    if (error instanceof BudgetExceeded) return skipped(path, `not readable statically: ${error.message}`);
-    // A bug in the reader must not stop the action: the file is reported, not read.
-    return skipped(path, `the file could not be read: ${message(error)}`);
-  } finally {
-    module?.dispose();
-  }
+  return { path, text, deadline: performance.now() + maxMillis, maxMillis };
 }
 
-function extract(module: ParsedModule, path: string, source: string): DagFileRead {
-  const lineOf = lineIndex(source);
-  const made = new Interpreter(module, source, lineOf).run();
+function interpret(job: Job, module: ParsedModule, helpers: ReadonlyMap<string, HelperModule>, name: string): DagFileRead {
+  // Started here, after any helper was loaded: nothing else runs between this and the result.
+  startBudget(job.deadline, job.maxMillis);
+  return extract(module, job.path, job.text, helpers, name);
+}
+
+function failed(path: string, error: unknown): DagFileRead {
+  if (error instanceof BudgetExceeded) return skipped(path, `not readable statically: ${error.message}`);
+  // A bug in the reader must not stop the action: the file is reported, not read.
+  return skipped(path, `the file could not be read: ${message(error)}`);
+}
+
+function extract(module: ParsedModule, path: string, source: string, helpers: ReadonlyMap<string, HelperModule>, name: string): DagFileRead {
+  const made = interpretDagFile({ parsed: module, source, name, isPackage: /(^|\/)__init__\.py$/.test(path) }, helpers);
 
   const syntaxErrors: SyntaxProblem[] = module.hasError
     ? module.errorNodes(MAX_SYNTAX_ERRORS).map((error) => ({
@@ -91,25 +132,6 @@ function uniqueDynamic(entries: readonly DynamicDag[]): DynamicDag[] {
   const seen = new Map<string, DynamicDag>();
   for (const entry of entries) seen.set(`${entry.line}\u0000${entry.reason}`, entry);
   return [...seen.values()].sort((a, b) => a.line - b.line || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
-}
-
-/** 1-based line of a source offset; the line table is built on first use. */
-function lineIndex(source: string): (offset: number) => number {
-  let starts: number[] | undefined;
-  return (offset) => {
-    if (!starts) {
-      starts = [0];
-      for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
-    }
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (starts[mid]! <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return low + 1;
-  };
 }
 
 /** The start of the offending line from the error on, short enough for a message. */

@@ -48,6 +48,8 @@ export type Value =
   | { readonly kind: 'unknown'; readonly reason: string; readonly module?: string }
   | { readonly kind: 'airflow'; readonly name: AirflowName }
   | { readonly kind: 'module'; readonly path: string }
+  /** A helper module of the repository (or a folder of them), read from its source. */
+  | { readonly kind: 'namespace'; readonly name: string; readonly scope: Scope }
   | { readonly kind: 'builtin'; readonly name: string }
   | FunctionValue
   | { readonly kind: 'class'; readonly name: string }
@@ -80,9 +82,23 @@ export interface DictValue {
   incomplete: boolean;
 }
 
+export interface CallArgs {
+  readonly args: Value[];
+  readonly kwargs: Map<string, Value>;
+  /** A `*x`/`**x` whose content is not static: some arguments are missing. */
+  readonly opaque: boolean;
+}
+
+/** The interpreter of the module a function is written in: it runs the function's body. */
+export interface FunctionHome {
+  /** `dagParams`: the parameters are DAG params, unknown at parse time. */
+  callFunction(fn: FunctionValue, call: CallArgs, dagParams?: boolean): Value;
+}
+
 export interface FunctionValue {
   readonly kind: 'function';
   readonly name: string;
+  readonly home: FunctionHome;
   readonly node: PyNode;
   /** Defaults are evaluated where the function is defined, as in Python. */
   readonly defaults: ReadonlyMap<string, Value>;
