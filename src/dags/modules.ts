@@ -30,9 +30,14 @@ const MAX_MODULES = 32;
 const MAX_BYTES = 2 * 1024 * 1024;
 
 /**
+ * Parsed helpers by path, per repository revision: many DAG files import the same helpers, and
+ * each is parsed once. Their trees live until the parser is released (after the changes stage).
+ */
+const parsedHelpers = new WeakMap<HelperSource, Map<string, HelperModule | null>>();
+
+/**
  * The helper modules `entry` reaches through imports, by dotted name, parsed. Imports that are
  * not files of the repository (Airflow, the standard library, packages) are left alone.
- * The caller disposes the parsed modules.
  */
 export async function loadHelpers(
   parser: PythonParser,
@@ -55,16 +60,30 @@ export async function loadHelpers(
   while (queue.length > 0 && found.size < MAX_MODULES) {
     const { name, path } = queue.shift()!;
     if (path === entry.path) continue;
-    const source = await helpers.read(path);
-    if (source === null || bytes + source.length > MAX_BYTES) continue;
-    const parsed = parser.parse(source, deadline);
-    if (!parsed) break;
-    bytes += source.length;
-    const module = { path, source, parsed, isPackage: isPackagePath(path) };
+    const module = await parseHelper(parser, helpers, path, deadline);
+    if (!module || bytes + module.source.length > MAX_BYTES) continue;
+    bytes += module.source.length;
     found.set(name, module);
-    enqueue(parsed, source, name, module.isPackage);
+    enqueue(module.parsed, module.source, name, module.isPackage);
   }
   return found;
+}
+
+async function parseHelper(parser: PythonParser, helpers: HelperSource, path: string, deadline: number): Promise<HelperModule | null> {
+  let cache = parsedHelpers.get(helpers);
+  if (!cache) {
+    cache = new Map();
+    parsedHelpers.set(helpers, cache);
+  }
+  const cached = cache.get(path);
+  if (cached !== undefined) return cached;
+  const source = await helpers.read(path);
+  const parsed = source === null ? null : parser.parse(source, deadline);
+  // A parse cut short by the deadline is not cached: the next file has time of its own.
+  if (source !== null && !parsed) return null;
+  const module = parsed && source !== null ? { path, source, parsed, isPackage: isPackagePath(path) } : null;
+  cache.set(path, module);
+  return module;
 }
 
 /** `.x` / `..x` made absolute against the importing module; null when it climbs above the top. */

@@ -35,17 +35,15 @@ export async function readDagFile(path: string, source: string, options: ReadOpt
   const job = prepare(path, source, options);
   if (!('deadline' in job)) return job;
   let module: ParsedModule | null = null;
-  let loaded = new Map<string, HelperModule>();
   try {
     module = parser.parse(job.text, job.deadline);
     if (!module) return skipped(path, `parsing took longer than ${job.maxMillis} ms`);
-    loaded = await loadHelpers(parser, { path, parsed: module, source: job.text }, helpers, job.deadline);
+    const loaded = await loadHelpers(parser, { path, parsed: module, source: job.text }, helpers, job.deadline);
     return interpret(job, module, loaded, moduleNameOf(path, helpers.roots) ?? '');
   } catch (error) {
     return failed(path, error);
   } finally {
     module?.dispose();
-    for (const helper of loaded.values()) helper.parsed.dispose();
   }
 }
 

@@ -17,29 +17,36 @@ export function importRoots(dagsFolders: readonly string[]): string[] {
   return [...new Set(roots)];
 }
 
-/** Lists the revision's Python files once and reads each helper once, however many DAG files import it. */
+/**
+ * Lists the revision's Python files once and reads each helper once, however many DAG files import
+ * it; the same source object is handed out for the same revision and folders, so the reader can
+ * keep what it parsed.
+ */
 export function helperSources(revisions: Revisions): (rev: string, dagsFolders: readonly string[]) => Promise<HelperSource> {
-  const listings = new Map<string, Promise<ReadonlySet<string>>>();
-  const texts = new Map<string, Promise<string | null>>();
-  return async (rev, dagsFolders) => {
-    let listing = listings.get(rev);
-    if (!listing) {
-      listing = revisions.listFiles(rev, '').then((paths) => new Set(paths.filter((path) => path.endsWith('.py'))));
-      listings.set(rev, listing);
+  const sources = new Map<string, Promise<HelperSource>>();
+  return (rev, dagsFolders) => {
+    const key = [rev, ...dagsFolders].join('\u0000');
+    let source = sources.get(key);
+    if (!source) {
+      source = revisions.listFiles(rev, '').then((paths) => sourceAt(revisions, rev, paths, dagsFolders));
+      sources.set(key, source);
     }
-    const files = await listing;
-    return {
-      files,
-      roots: importRoots(dagsFolders),
-      read: (path) => {
-        const key = `${rev}\u0000${path}`;
-        let text = texts.get(key);
-        if (!text) {
-          text = revisions.readFile(rev, path);
-          texts.set(key, text);
-        }
-        return text;
-      },
-    };
+    return source;
+  };
+}
+
+function sourceAt(revisions: Revisions, rev: string, paths: readonly string[], dagsFolders: readonly string[]): HelperSource {
+  const texts = new Map<string, Promise<string | null>>();
+  return {
+    files: new Set(paths.filter((path) => path.endsWith('.py'))),
+    roots: importRoots(dagsFolders),
+    read: (path) => {
+      let text = texts.get(path);
+      if (!text) {
+        text = revisions.readFile(rev, path);
+        texts.set(path, text);
+      }
+      return text;
+    },
   };
 }
