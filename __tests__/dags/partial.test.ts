@@ -10,7 +10,7 @@ const IMPORTS = py`
 
 describe('partial DAGs', () => {
   it('are not made partial by the system-test runner every provider example ends with', async () => {
-    for (const module of ['tests_common.test_utils.system_tests', 'tests.system.utils']) {
+    for (const module of ['tests_common.test_utils.system_tests', 'dev.tests_common.test_utils.system_tests', 'tests.system.utils']) {
       const source = `${IMPORTS}\nwith DAG("system_test", schedule=None) as dag:\n    EmptyOperator(task_id="a") >> EmptyOperator(task_id="b")\n\nfrom ${module} import get_test_run  # noqa: E402\n\ntest_run = get_test_run(dag)\n`;
       expect((await dagOf(source, 'system_test')).partial, module).toBe(false);
     }

@@ -61,9 +61,10 @@ const INERT_MODULES = new Set([
   'pydantic', 'pytz', 'requests', 'sqlalchemy', 'typing_extensions', 'yaml',
 ]);
 
-// Helpers of Airflow's own system tests, which every provider example DAG ends with: they
-// return a test runner and never add tasks or edges.
-const INERT_CALLABLES = new Set(['tests_common.test_utils.system_tests.get_test_run', 'tests.system.utils.get_test_run']);
+// `get_test_run`, which every Airflow system-test DAG ends with (imported from `tests.system.utils`,
+// `tests_common.test_utils.system_tests` or `dev.tests_common...`): it returns a test runner and
+// adds no task or edge.
+const INERT_CALLABLE = /(^|\.)(tests\.system\.utils|tests_common\.test_utils\.system_tests)\.get_test_run$/;
 
 const BUILTINS = new Set([
   'range', 'len', 'str', 'int', 'float', 'bool', 'list', 'tuple', 'set', 'frozenset', 'dict', 'enumerate', 'zip',
@@ -524,7 +525,7 @@ class Interpreter implements FunctionHome {
       return { kind: 'module', path: `${module}.${name}` };
     }
     if (module === 'typing' && name === 'TYPE_CHECKING') return FALSE;
-    if (INERT_CALLABLES.has(`${module}.${name}`)) return unknown(`\`${name}\` is imported from \`${module}\``);
+    if (INERT_CALLABLE.test(`${module}.${name}`)) return unknown(`\`${name}\` is imported from \`${module}\``);
     return { kind: 'unknown', reason: `\`${name}\` is imported from \`${module}\``, module };
   }
 
