@@ -4,10 +4,11 @@
 // Python value turns out to be an Airflow object.
 import type { DynamicDag } from '../model.js';
 import { tick } from './budget.js';
-import { DagNode, GroupNode, LabelNode, TaskNode, findRelated, linkTasks, uniqueGroupLabel, uniqueTaskId, wrapWork } from './graph.js';
+import { DagNode, GroupNode, TaskNode, findRelated, linkTasks, uniqueGroupLabel, uniqueTaskId, wrapWork } from './graph.js';
 import { isValidId } from './ids.js';
 import {
   AIRFLOW_NAMES,
+  LabelNode,
   NONE,
   list,
   str,

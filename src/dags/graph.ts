@@ -1,7 +1,7 @@
 // Airflow's object model, as far as task ids and dependencies go: DAGs, tasks,
-// task groups, edge labels, and the rules Airflow applies when they are linked.
+// task groups, and the rules Airflow applies when they are linked. Below values.ts:
+// it knows nothing of the interpreter's values.
 import type { DagDefinition, Edge } from '../model.js';
-import type { Value } from './values.js';
 
 /** A DAG object the file creates. `id` is null when it is not static (see DynamicDag). */
 export class DagNode {
@@ -116,12 +116,6 @@ export class GroupNode {
     }
     return leaves;
   }
-}
-
-/** An edge label (`Label("...")`): it joins whatever is linked before it to whatever after it. */
-export class LabelNode {
-  readonly upstream: Value[] = [];
-  readonly downstream: Value[] = [];
 }
 
 /** Records `upstream >> downstream` between two tasks, following Airflow's rules for DAG membership. */

@@ -6,7 +6,7 @@ import type { DagDefinition, DagFileRead, DynamicDag, SyntaxProblem } from '../m
 import { toDefinition, type DagNode } from './graph.js';
 import { importedModules } from './imports.js';
 import { BudgetExceeded, startBudget } from './budget.js';
-import { interpretDagFile } from './interpret.js';
+import { interpretDagFile } from './interpreter/statements.js';
 import { loadHelpers, moduleNameOf, type HelperModule, type HelperSource } from './modules.js';
 import { loadPythonParser, type ParsedModule, type PythonParser } from './parser.js';
 

@@ -2,7 +2,7 @@
 // semantics (str(), repr(), truthiness, equality) that DAG ids depend on.
 import { MAX_ITEMS, chargeItems, chargeString, tick } from './budget.js';
 import type { PyNode } from './parser.js';
-import type { DagNode, GroupNode, LabelNode, TaskNode } from './graph.js';
+import type { DagNode, GroupNode, TaskNode } from './graph.js';
 
 /** An Airflow object the interpreter knows by name, wherever it was imported from. */
 export type AirflowName =
@@ -120,6 +120,12 @@ export interface GroupFunction {
 }
 
 export type Kwargs = ReadonlyMap<string, Value>;
+
+/** An edge label (`Label("...")`): it joins whatever is linked before it to whatever after it. */
+export class LabelNode {
+  readonly upstream: Value[] = [];
+  readonly downstream: Value[] = [];
+}
 
 /** A Python namespace: module globals or a function's locals. */
 export class Scope {
