@@ -34,16 +34,15 @@ export async function readDagFile(path: string, source: string, options: ReadOpt
   if (!helpers) return readWith(parser, path, source, options);
   const job = prepare(path, source, options);
   if (!('deadline' in job)) return job;
-  let module: ParsedModule | null = null;
+  const module = parse(parser, job);
+  if (!('root' in module)) return module;
   try {
-    module = parser.parse(job.text, job.deadline);
-    if (!module) return skipped(path, `parsing took longer than ${job.maxMillis} ms`);
     const loaded = await loadHelpers(parser, { path, parsed: module, source: job.text }, helpers, job.deadline);
     return interpret(job, module, loaded, moduleNameOf(path, helpers.roots) ?? '');
   } catch (error) {
     return failed(path, error);
   } finally {
-    module?.dispose();
+    module.dispose();
   }
 }
 
@@ -51,15 +50,12 @@ export async function readDagFile(path: string, source: string, options: ReadOpt
 export function readWith(parser: PythonParser, path: string, source: string, options: ReadOptions = {}): DagFileRead {
   const job = prepare(path, source, options);
   if (!('deadline' in job)) return job;
-  let module: ParsedModule | null = null;
+  const module = parse(parser, job);
+  if (!('root' in module)) return module;
   try {
-    module = parser.parse(job.text, job.deadline);
-    if (!module) return skipped(path, `parsing took longer than ${job.maxMillis} ms`);
     return interpret(job, module, new Map(), '');
-  } catch (error) {
-    return failed(path, error);
   } finally {
-    module?.dispose();
+    module.dispose();
   }
 }
 
@@ -83,10 +79,23 @@ function prepare(path: string, source: string, options: ReadOptions): Job | DagF
   return { path, text, deadline: performance.now() + maxMillis, maxMillis };
 }
 
+/** The parse of the job's text, or the read that skips the file. */
+function parse(parser: PythonParser, job: Job): ParsedModule | DagFileRead {
+  try {
+    return parser.parse(job.text, job.deadline) ?? skipped(job.path, `parsing took longer than ${job.maxMillis} ms`);
+  } catch (error) {
+    return failed(job.path, error);
+  }
+}
+
 function interpret(job: Job, module: ParsedModule, helpers: ReadonlyMap<string, HelperModule>, name: string): DagFileRead {
-  // Started here, after any helper was loaded: nothing else runs between this and the result.
-  startBudget(job.deadline, job.maxMillis);
-  return extract(module, job.path, job.text, helpers, name);
+  try {
+    // Started here, after any helper was loaded: nothing else runs between this and the result.
+    startBudget(job.deadline, job.maxMillis);
+    return extract(module, job.path, job.text, helpers, name);
+  } catch (error) {
+    return failed(job.path, error);
+  }
 }
 
 function failed(path: string, error: unknown): DagFileRead {

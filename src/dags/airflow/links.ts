@@ -43,6 +43,16 @@ export class Links {
     if (dag && this.uncertain > dag.uncertainty) this.markPartial(dag);
   }
 
+  /** Runs code that may or may not run at run time (a branch, a loop over values not known statically). */
+  uncertainly<T>(body: () => T): T {
+    this.uncertain++;
+    try {
+      return body();
+    } finally {
+      this.uncertain--;
+    }
+  }
+
   withContext<T>(context: Context, body: () => T): T {
     this.contexts.push(context);
     try {

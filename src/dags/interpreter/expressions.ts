@@ -170,14 +170,11 @@ export abstract class Expressions implements FunctionHome {
         const decision = truthy(this.evaluate(condition, scope));
         if (decision === true) return this.evaluate(body, scope);
         if (decision === false) return this.evaluate(orElse, scope);
-        this.airflow.uncertain++;
-        try {
+        return this.airflow.uncertainly(() => {
           const a = this.evaluate(body, scope);
           const b = this.evaluate(orElse, scope);
           return sameValue(a, b) ? a : unknown(`\`${this.describe(node)}\` depends on a condition known only at run time`);
-        } finally {
-          this.airflow.uncertain--;
-        }
+        });
       }
       case 'call':
         return this.evalCall(node, scope, false);
@@ -266,12 +263,7 @@ export abstract class Expressions implements FunctionHome {
     const decision = truthy(a);
     const isAnd = operator.type === 'and';
     if (decision === null) {
-      this.airflow.uncertain++;
-      try {
-        this.evaluate(right, scope);
-      } finally {
-        this.airflow.uncertain--;
-      }
+      this.airflow.uncertainly(() => this.evaluate(right, scope));
       return this.opaque(node);
     }
     if (isAnd ? !decision : decision) return a;
@@ -378,12 +370,7 @@ export abstract class Expressions implements FunctionHome {
         if (decision === false) return;
         if (decision === null) {
           complete = false;
-          this.airflow.uncertain++;
-          try {
-            run(index + 1);
-          } finally {
-            this.airflow.uncertain--;
-          }
+          this.airflow.uncertainly(() => run(index + 1));
           return;
         }
         run(index + 1);
@@ -396,12 +383,7 @@ export abstract class Expressions implements FunctionHome {
       if (items === null || items.length > MAX_LOOP_ITERATIONS) {
         complete = false;
         this.assign(target, unknown(`loop over \`${this.describe(iterable)}\`, which is not static`), inner, frame);
-        this.airflow.uncertain++;
-        try {
-          run(index + 1);
-        } finally {
-          this.airflow.uncertain--;
-        }
+        this.airflow.uncertainly(() => run(index + 1));
         return;
       }
       for (const item of items) {

@@ -211,8 +211,7 @@ class Interpreter extends Imports {
   protected runEither(alternatives: readonly (readonly PyNode[])[], scope: Scope, frame: Frame): void {
     const before = new Map(scope.vars);
     const outcomes: Map<string, Value>[] = [];
-    this.airflow.uncertain++;
-    try {
+    this.airflow.uncertainly(() => {
       for (const statements of alternatives) {
         scope.vars.clear();
         for (const [name, value] of before) scope.vars.set(name, value);
@@ -222,9 +221,7 @@ class Interpreter extends Imports {
         if (flow === 'return' && frame.returns.length > returnsBefore) frame.returns.push(unknown('returned on a path that cannot be decided statically'));
         outcomes.push(new Map(scope.vars));
       }
-    } finally {
-      this.airflow.uncertain--;
-    }
+    });
     scope.vars.clear();
     const names = new Set(outcomes.flatMap((outcome) => [...outcome.keys()]));
     for (const name of names) {
