@@ -117,3 +117,34 @@ describe('helper modules', () => {
     expect(result.dags.map((dag) => [dag.dagId, dag.partial])).toEqual([['checked', true]]);
   });
 });
+
+describe('DAGs made by helper code', () => {
+  it('are reported at the line of the DAG file that calls the helper', async () => {
+    const files = {
+      'dags/common/factory.py': py`
+        import os
+        from airflow.sdk import DAG
+        from airflow.providers.standard.operators.empty import EmptyOperator
+
+
+        def create_dag(name):
+            with DAG(f"factory_{name}") as dag:
+                EmptyOperator(task_id="only")
+            return dag
+
+
+        def create_env_dag():
+            return DAG(os.environ["DAG_NAME"])
+      `,
+      'dags/main.py': py`
+        from common.factory import create_dag, create_env_dag
+
+        first = create_dag("a")
+        env = create_env_dag()
+      `,
+    };
+    const result = await readWithRepo(files, 'dags/main.py');
+    expect(result.dags.map((dag) => [dag.dagId, dag.line, dag.tasks])).toEqual([['factory_a', 3, ['only']]]);
+    expect(result.dynamic.map((entry) => entry.line)).toEqual([4]);
+  });
+});

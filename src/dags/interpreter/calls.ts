@@ -12,6 +12,7 @@ import {
   str,
   unknown,
   type CallArgs,
+  type FunctionHome,
   type FunctionValue,
   type Value,
 } from '../values.js';
@@ -86,8 +87,19 @@ export abstract class Calls extends Expressions {
    * `target`: the name its value is assigned to, if any.
    */
   protected call(callee: Value, call: CallArgs, node: PyNode, statement = false, target?: string): Value {
+    const home = codeHome(callee);
+    if (this.program.callSite !== null || home === undefined || home === this) return this.dispatch(callee, call, node, statement, target);
+    this.program.callSite = this.lineOf(node.start);
+    try {
+      return this.dispatch(callee, call, node, statement, target);
+    } finally {
+      this.program.callSite = null;
+    }
+  }
+
+  private dispatch(callee: Value, call: CallArgs, node: PyNode, statement: boolean, target: string | undefined): Value {
     const { args, kwargs } = call;
-    const airflowResult = this.airflow.call(callee, call, this.lineOf(node.start));
+    const airflowResult = this.airflow.call(callee, call, this.line(node));
     if (airflowResult !== undefined) return airflowResult;
     switch (callee.kind) {
       case 'function':
@@ -120,7 +132,7 @@ export abstract class Calls extends Expressions {
         // Outside any DAG, a helper called for its effect, or whose result is kept
         // as a DAG, is a DAG factory.
         this.airflow.dynamic.push({
-          line: this.lineOf(node.start),
+          line: this.line(node),
           reason: `\`${this.describe(node)}\` runs code from \`${origin}\` that may create DAGs the reader cannot see`,
         });
       }
@@ -235,6 +247,20 @@ export abstract class Calls extends Expressions {
       default:
         return this.airflow.method(self, name, call) ?? this.opaque(node);
     }
+  }
+}
+
+/** The module whose code a call runs, when it runs user code. */
+function codeHome(callee: Value): FunctionHome | undefined {
+  switch (callee.kind) {
+    case 'function':
+      return callee.home;
+    case 'taskFunction':
+    case 'dagFunction':
+    case 'groupFunction':
+      return callee.fn.home;
+    default:
+      return undefined;
   }
 }
 

@@ -60,6 +60,11 @@ export abstract class Expressions implements FunctionHome {
   }
 
   abstract callFunction(fn: FunctionValue, call: CallArgs, dagParams?: boolean): Value;
+
+  /** The line a DAG or notice made at `node` is reported at: in a helper module's code, the DAG file's call. */
+  protected line(node: PyNode): number {
+    return this.program.callSite ?? this.lineOf(node.start);
+  }
   protected abstract evalCall(node: PyNode, scope: Scope, statement: boolean): Value;
   protected abstract defaults(node: PyNode, scope: Scope): Map<string, Value>;
   protected abstract assign(target: PyNode, value: Value, scope: Scope, frame: Frame): void;

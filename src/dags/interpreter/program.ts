@@ -41,6 +41,8 @@ export interface Program {
   readonly loaded: Map<string, Scope>;
   /** An interpreter for another module of the same program. */
   open(file: ModuleText): ModuleRun;
+  /** While the DAG file runs a helper module's code: the line of that call, where what it creates is reported. */
+  callSite: number | null;
   /** Nesting of calls and of evaluation, across modules. */
   callDepth: number;
   depth: number;

@@ -40,6 +40,7 @@ export function interpretDagFile(
     helpers,
     loaded: new Map(),
     open: (module) => new Interpreter(program, module),
+    callSite: null,
     callDepth: 0,
     depth: 0,
   };
@@ -333,7 +334,7 @@ class Interpreter extends Imports {
     // Python evaluates decorator expressions top-down, then applies them bottom-up.
     const evaluated = decorators.map((decorator) => ({
       value: this.kids(decorator)[0] ? this.evaluate(this.kids(decorator)[0]!, scope) : unknown('empty decorator'),
-      line: this.lineOf(decorator.start),
+      line: this.line(decorator),
     }));
     const nameNode = this.field(definition, 'name');
     if (!nameNode) return;
