@@ -83,9 +83,10 @@ async function describeChanges(instances: readonly NamedInstance[], pushed: Push
       }
     };
     const range = pushed.range;
+    // Listed only when a file is read: an instance the push does not touch costs nothing.
     const at = {
-      base: await readOptions(range.kind === 'diff' ? range.base : undefined),
-      head: await readOptions(range.kind === 'skip' ? undefined : range.head),
+      base: once(() => readOptions(range.kind === 'diff' ? range.base : undefined)),
+      head: once(() => readOptions(range.kind === 'skip' ? undefined : range.head)),
     };
     perInstance.push(await instanceChanges(instance, classified, pushed, problems, at, log));
   }
@@ -119,10 +120,10 @@ async function instanceChanges(
   const sources = new Map<string, string>();
   for (const file of classified.dagFiles) {
     const basePath = file.change.previousPath ?? file.change.path;
-    if (file.before !== null) before.push(await readDagFile(basePath, file.before, at.base));
+    if (file.before !== null) before.push(await readDagFile(basePath, file.before, await at.base()));
     if (file.after !== null) {
       sources.set(file.change.path, file.after);
-      const read = await readDagFile(file.change.path, file.after, at.head);
+      const read = await readDagFile(file.change.path, file.after, await at.head());
       after.push(read);
       collectProblems(read, problems);
     }
@@ -134,8 +135,14 @@ async function instanceChanges(
 
 /** How DAG files are read at each revision of the range: with that revision's helper modules. */
 interface RevisionReads {
-  readonly base: ReadOptions;
-  readonly head: ReadOptions;
+  readonly base: () => Promise<ReadOptions>;
+  readonly head: () => Promise<ReadOptions>;
+}
+
+/** `make()`'s promise, made on the first call. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
 }
 
 /**
@@ -166,12 +173,12 @@ async function importerChanges(
     if (changedPaths.has(file.change.path) || file.after === null) continue;
     // A cheap text filter before parsing: an importer names the module's last part.
     if (!moduleNames.some((module) => file.after!.includes(lastPart(module)))) continue;
-    reads.push(await readDagFile(file.change.path, file.after, at.head));
+    reads.push(await readDagFile(file.change.path, file.after, await at.head()));
     sources.set(file.change.path, file.after);
   }
   const readBefore = async (path: string): Promise<DagFileRead[]> => {
     const text = await pushed.revisions!.readFile(pushed.range.kind === 'diff' ? pushed.range.base : head, path);
-    return text === null ? [] : [await readDagFile(path, text, at.base)];
+    return text === null ? [] : [await readDagFile(path, text, await at.base())];
   };
   const result: DagChange[] = [];
   const known = new Set(direct.map((change) => change.dagId));

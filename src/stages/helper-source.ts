@@ -23,12 +23,18 @@ export function importRoots(dagsFolders: readonly string[]): string[] {
  * keep what it parsed.
  */
 export function helperSources(revisions: Revisions): (rev: string, dagsFolders: readonly string[]) => Promise<HelperSource> {
+  const listings = new Map<string, Promise<string[]>>();
   const sources = new Map<string, Promise<HelperSource>>();
   return (rev, dagsFolders) => {
     const key = [rev, ...dagsFolders].join('\u0000');
     let source = sources.get(key);
     if (!source) {
-      source = revisions.listFiles(rev, '').then((paths) => sourceAt(revisions, rev, paths, dagsFolders));
+      let listing = listings.get(rev);
+      if (!listing) {
+        listing = revisions.listFiles(rev, '');
+        listings.set(rev, listing);
+      }
+      source = listing.then((paths) => sourceAt(revisions, rev, paths, dagsFolders));
       sources.set(key, source);
     }
     return source;
