@@ -217,7 +217,7 @@ describe('DAG ids', () => {
     expect(ids(result)).toEqual(['real']);
   });
 
-  it('reads the DAG in both branches of an undecidable if, flagged partial', async () => {
+  it('reads a DAG under an undecidable if, exact: its shape is known whenever it exists', async () => {
     const result = await read(py`
       import os
       from airflow.sdk import DAG
@@ -225,7 +225,7 @@ describe('DAG ids', () => {
           with DAG("maybe"):
               pass
     `);
-    expect(result.dags.map((d) => [d.dagId, d.partial])).toEqual([['maybe', true]]);
+    expect(result.dags.map((d) => [d.dagId, d.partial])).toEqual([['maybe', false]]);
   });
 
   it('builds every DAG of a get_parsing_context() loop, as a full parse does', async () => {

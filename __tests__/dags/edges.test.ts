@@ -205,4 +205,26 @@ describe('edges', () => {
   it('sorts and deduplicates edges', async () => {
     expect(await graph('b >> c\na >> b\na >> b\nchain(a, b)')).toEqual(['a >> b', 'b >> c']);
   });
+
+  it('keeps every task an XComArg .concat(), .zip() or .map() references', async () => {
+    const source = py`
+      ${IMPORTS}
+      with DAG("xcoms"):
+          @task
+          def numbers(): return [1]
+          @task
+          def letters(): return ["a"]
+          @task
+          def flags(): return [True]
+          @task
+          def use(value): pass
+          n, l, f = numbers(), letters(), flags()
+          use.expand(value=n.concat(l).zip(f).map(str))
+          use.override(task_id="pairs")(n.zip(l, fillvalue=None))
+          use.override(task_id="mapped")(f.map(str))
+    `;
+    const dag = await dagOf(source, 'xcoms');
+    expect(edges(dag)).toEqual(['flags >> mapped', 'flags >> use', 'letters >> pairs', 'letters >> use', 'numbers >> pairs', 'numbers >> use']);
+    expect(dag.partial).toBe(false);
+  });
 });

@@ -48,6 +48,43 @@ describe('readChanges', () => {
     ]);
   });
 
+  it('reads importers with the helper modules of each revision: a helper change modifies their shape', async () => {
+    const repo = createRepo();
+    repos.push(repo);
+    const importer = [
+      'from airflow import DAG',
+      'from common.tasks import checks',
+      'from common.ids import DAG_ID',
+      '',
+      'with DAG(DAG_ID) as dag:',
+      '    checks()',
+      '',
+    ].join('\n');
+    const checks = (ids: string) =>
+      `from airflow.operators.empty import EmptyOperator\n\ndef checks():\n    first, second = [EmptyOperator(task_id=name) for name in ${ids}]\n    first >> second\n`;
+    const base = repo.commit('base', {
+      'dags/common/__init__.py': '',
+      'dags/common/ids.py': 'DAG_ID = "quality"\n',
+      'dags/common/tasks.py': checks('["rows", "nulls"]'),
+      'dags/quality.py': importer,
+    });
+    const head = repo.commit('rename a check', { 'dags/common/tasks.py': checks('["rows", "freshness"]') });
+    const stage = await readChanges(config, context(repo, base, head), [instance('prod', 'dags')], log);
+    expect(stage.report.dags).toEqual([
+      expect.objectContaining({
+        dagId: 'quality',
+        kind: 'modified',
+        file: 'dags/quality.py',
+        via: { module: 'common.tasks' },
+        tasksAdded: ['freshness'],
+        tasksRemoved: ['nulls'],
+        edgesAdded: [['rows', 'freshness']],
+        edgesRemoved: [['rows', 'nulls']],
+        partial: false,
+      }),
+    ]);
+  });
+
   it('keeps each Airflow instance to its own DAGs folder', async () => {
     const repo = createRepo();
     repos.push(repo);

@@ -1,7 +1,7 @@
 // Airflow's object model, as far as task ids and dependencies go: DAGs, tasks,
-// task groups, edge labels, and the rules Airflow applies when they are linked.
+// task groups, and the rules Airflow applies when they are linked. Below values.ts:
+// it knows nothing of the interpreter's values.
 import type { DagDefinition, Edge } from '../model.js';
-import type { Value } from './values.js';
 
 /** A DAG object the file creates. `id` is null when it is not static (see DynamicDag). */
 export class DagNode {
@@ -14,6 +14,8 @@ export class DagNode {
   constructor(
     readonly id: string | null,
     readonly line: number,
+    /** How many undecidable conditions the DAG was created under: code under no more is sure to run when it exists. */
+    readonly uncertainty = 0,
   ) {
     this.root = new GroupNode(null, false, true, null, this);
   }
@@ -114,12 +116,6 @@ export class GroupNode {
     }
     return leaves;
   }
-}
-
-/** An edge label (`Label("...")`): it joins whatever is linked before it to whatever after it. */
-export class LabelNode {
-  readonly upstream: Value[] = [];
-  readonly downstream: Value[] = [];
 }
 
 /** Records `upstream >> downstream` between two tasks, following Airflow's rules for DAG membership. */

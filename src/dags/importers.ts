@@ -2,6 +2,7 @@
 // files that were read. Airflow puts the DAGs folder on sys.path, so a file
 // `dags/common/utils.py` is the module `common.utils`. Pure.
 import type { DagFileRead } from '../model.js';
+import { absoluteName } from './modules.js';
 
 /** A file that imports a changed module, and the changed module it reaches. */
 export interface ImportLink {
@@ -48,7 +49,7 @@ function reachedModule(read: DagFileRead, affected: ReadonlyMap<string, string>,
   const own = moduleNames(read.path, folder)[0] ?? '';
   const isPackage = /(^|\/)__init__\.py$/.test(read.path);
   for (const imported of read.imports) {
-    const absolute = imported.startsWith('.') ? resolveRelative(imported, own, isPackage) : imported;
+    const absolute = absoluteName(imported, own, isPackage);
     if (absolute === null) continue;
     // Importing `a.b.c` runs `a` and `a.b` too; `from a.b import c` lists `a.b.c`.
     for (let name = absolute; name; name = name.slice(0, Math.max(0, name.lastIndexOf('.')))) {
@@ -57,19 +58,6 @@ function reachedModule(read: DagFileRead, affected: ReadonlyMap<string, string>,
     }
   }
   return undefined;
-}
-
-/** `.x` / `..x` against the importing module; null when it climbs above the top package. */
-function resolveRelative(imported: string, own: string, isPackage: boolean): string | null {
-  const dots = /^\.+/.exec(imported)![0].length;
-  const rest = imported.slice(dots);
-  const parts = own ? own.split('.') : [];
-  // A module's package is its parent; a package's __init__ is its own package.
-  const packageParts = isPackage ? parts : parts.slice(0, -1);
-  if (dots - 1 > packageParts.length) return null;
-  const base = packageParts.slice(0, packageParts.length - (dots - 1));
-  const joined = [...base, ...(rest ? rest.split('.') : [])].join('.');
-  return joined || null;
 }
 
 /**

@@ -1,4 +1,5 @@
 // Python literal syntax and string formatting, for the ids a DAG file builds from constants.
+import { chargeString } from './budget.js';
 import { formatWith, repr, toStr, type Value } from './values.js';
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
@@ -100,6 +101,7 @@ export function percentFormat(template: string, args: Value): string | null {
       return '';
     }
     const size = Number(width || 0);
+    chargeString(size);
     return flags.includes('-') ? text.padEnd(size) : text.padStart(size);
   });
   // Python raises when a tuple has more items than the template uses.

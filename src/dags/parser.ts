@@ -108,6 +108,8 @@ interface SymbolTables {
   readonly types: string[];
   readonly named: boolean[];
   readonly fields: (string | null)[];
+  /** The grammar's id for `comment` nodes. */
+  readonly comment: number;
 }
 
 function symbolTables(language: TsLanguage): SymbolTables {
@@ -119,7 +121,7 @@ function symbolTables(language: TsLanguage): SymbolTables {
   }
   const fields: (string | null)[] = [null];
   for (let id = 1; id <= language.fieldCount; id++) fields.push(language.fieldNameForId(id));
-  return { types, named, fields };
+  return { types, named, fields, comment: language.idForNodeType('comment', true) ?? -1 };
 }
 
 function parse(
@@ -209,7 +211,9 @@ function copy(cursor: TreeCursor, copier: Copier, field: string | null): PyNode 
     const parent = parents[parents.length - 1]!;
     const typeId = cursor.nodeTypeId;
     const fieldName = tables.fields[cursor.currentFieldId] ?? null;
-    if (tables.named[typeId] !== false || fieldName !== null) {
+    // Comments can sit between any two tokens (inside calls, lists, parentheses): they are never
+    // values, so they never enter the tree, and no reader of it has to skip them.
+    if ((tables.named[typeId] !== false || fieldName !== null) && typeId !== tables.comment) {
       const node = makeNode(cursor, tables, fieldName, typeId);
       parent.children.push(node);
       if (node.type === 'block' && DEFERRED_PARENTS.has(parent.type)) {

@@ -1,5 +1,6 @@
 // Python's built-in functions, operators and str/list/dict methods, on static
 // values. Each returns null when Python's answer is not known statically.
+import { chargeItems, chargeString } from './budget.js';
 import { braceFormat, percentFormat } from './literals.js';
 import {
   NONE,
@@ -129,7 +130,13 @@ export function compare(operator: string, a: Value, b: Value): boolean | null {
 export function extendList(target: ListValue, more: Value, mayNotRun: boolean): void {
   const items = iterate(more);
   if (items === null) target.incomplete = true;
-  else target.items.push(...items);
+  else {
+    chargeItems(items.length, target.items.length + items.length);
+    // Not push(...items): spreading a long list overflows the call stack. The count is taken
+    // first because `items` may be the target itself (`s.extend(s)`, `s += s`).
+    const count = items.length;
+    for (let i = 0; i < count; i++) target.items.push(items[i]!);
+  }
   if (mayNotRun) target.incomplete = true;
 }
 
@@ -283,6 +290,7 @@ export function strMethod(text: string, name: string, args: readonly Value[], kw
     case 'join': {
       const items = args[0] ? iterate(args[0]) : null;
       if (!items || items.some((item) => item.kind !== 'str')) return null;
+      chargeString(items.reduce((total, item) => total + (item as { value: string }).value.length + text.length, 0));
       return str(items.map((item) => (item as { value: string }).value).join(text));
     }
     case 'upper':
@@ -310,7 +318,9 @@ export function strMethod(text: string, name: string, args: readonly Value[], kw
       const from = strArg(0);
       const to = strArg(1);
       if (from === null || to === null || args.length > 2) return null;
-      return str(text.split(from).join(to));
+      const parts = text.split(from);
+      chargeString(text.length + (parts.length - 1) * (to.length - from.length));
+      return str(parts.join(to));
     }
     case 'removeprefix':
     case 'removesuffix': {
@@ -343,6 +353,7 @@ export function strMethod(text: string, name: string, args: readonly Value[], kw
     case 'zfill': {
       const width = args[0]?.kind === 'int' ? args[0].value : null;
       if (width === null) return null;
+      chargeString(width);
       const sign = /^[+-]/.test(text) ? text[0]! : '';
       return str(sign + text.slice(sign.length).padStart(width - sign.length, '0'));
     }
@@ -356,6 +367,7 @@ export function listMethod(self: ListValue, name: string, args: readonly Value[]
   if (!self.tuple) {
     switch (name) {
       case 'append':
+        chargeItems(1, self.items.length + 1);
         self.items.push(args[0] ?? NONE);
         if (mayNotRun) self.incomplete = true;
         return NONE;
@@ -364,6 +376,7 @@ export function listMethod(self: ListValue, name: string, args: readonly Value[]
         return NONE;
       case 'insert': {
         if (args[0]?.kind !== 'int') break;
+        chargeItems(1, self.items.length + 1);
         const at = args[0].value < 0 ? Math.max(0, self.items.length + args[0].value) : Math.min(args[0].value, self.items.length);
         self.items.splice(at, 0, args[1] ?? NONE);
         if (mayNotRun) self.incomplete = true;

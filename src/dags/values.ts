@@ -1,7 +1,8 @@
 // The values the static interpreter computes, and the little of Python's
 // semantics (str(), repr(), truthiness, equality) that DAG ids depend on.
+import { MAX_ITEMS, chargeItems, chargeString, tick } from './budget.js';
 import type { PyNode } from './parser.js';
-import type { DagNode, GroupNode, LabelNode, TaskNode } from './graph.js';
+import type { DagNode, GroupNode, TaskNode } from './graph.js';
 
 /** An Airflow object the interpreter knows by name, wherever it was imported from. */
 export type AirflowName =
@@ -47,6 +48,8 @@ export type Value =
   | { readonly kind: 'unknown'; readonly reason: string; readonly module?: string }
   | { readonly kind: 'airflow'; readonly name: AirflowName }
   | { readonly kind: 'module'; readonly path: string }
+  /** A helper module of the repository (or a folder of them), read from its source. */
+  | { readonly kind: 'namespace'; readonly name: string; readonly scope: Scope }
   | { readonly kind: 'builtin'; readonly name: string }
   | FunctionValue
   | { readonly kind: 'class'; readonly name: string }
@@ -56,6 +59,8 @@ export type Value =
   | GroupFunction
   | { readonly kind: 'dag'; readonly dag: DagNode }
   | { readonly kind: 'task'; readonly task: TaskNode; readonly xcom: boolean }
+  /** `a.output.concat(b.output)`, `a.zip(b)`: an XComArg that references several tasks' results. */
+  | { readonly kind: 'xcomArgs'; readonly tasks: readonly TaskNode[] }
   | { readonly kind: 'group'; readonly group: GroupNode }
   | { readonly kind: 'label'; readonly label: LabelNode }
   | { readonly kind: 'method'; readonly self: Value; readonly name: string }
@@ -77,9 +82,23 @@ export interface DictValue {
   incomplete: boolean;
 }
 
+export interface CallArgs {
+  readonly args: Value[];
+  readonly kwargs: Map<string, Value>;
+  /** A `*x`/`**x` whose content is not static: some arguments are missing. */
+  readonly opaque: boolean;
+}
+
+/** The interpreter of the module a function is written in: it runs the function's body. */
+export interface FunctionHome {
+  /** `dagParams`: the parameters are DAG params, unknown at parse time. */
+  callFunction(fn: FunctionValue, call: CallArgs, dagParams?: boolean): Value;
+}
+
 export interface FunctionValue {
   readonly kind: 'function';
   readonly name: string;
+  readonly home: FunctionHome;
   readonly node: PyNode;
   /** Defaults are evaluated where the function is defined, as in Python. */
   readonly defaults: ReadonlyMap<string, Value>;
@@ -102,6 +121,12 @@ export interface GroupFunction {
 
 export type Kwargs = ReadonlyMap<string, Value>;
 
+/** An edge label (`Label("...")`): it joins whatever is linked before it to whatever after it. */
+export class LabelNode {
+  readonly upstream: Value[] = [];
+  readonly downstream: Value[] = [];
+}
+
 /** A Python namespace: module globals or a function's locals. */
 export class Scope {
   readonly vars = new Map<string, Value>();
@@ -116,11 +141,26 @@ export const NONE: Value = { kind: 'none' };
 export const TRUE: Value = { kind: 'bool', value: true };
 export const FALSE: Value = { kind: 'bool', value: false };
 
-export const str = (value: string): Value => ({ kind: 'str', value });
-export const int = (value: number): Value => ({ kind: 'int', value });
+export function str(value: string): Value {
+  chargeString(value.length);
+  return { kind: 'str', value };
+}
+
+/**
+ * Ints are JavaScript numbers: one beyond 2**53 would lose digits (or become Infinity), so it is
+ * not followed. DAG ids and loop bounds never need one.
+ */
+export function int(value: number): Value {
+  return Number.isSafeInteger(value) ? { kind: 'int', value } : unknown('an integer too large to follow exactly');
+}
+
 export const bool = (value: boolean): Value => (value ? TRUE : FALSE);
 export const unknown = (reason: string): Value => ({ kind: 'unknown', reason });
-export const list = (items: Value[], tuple = false): ListValue => ({ kind: 'list', items, tuple, incomplete: false });
+
+export function list(items: Value[], tuple = false): ListValue {
+  chargeItems(items.length, items.length);
+  return { kind: 'list', items, tuple, incomplete: false };
+}
 
 export function dict(pairs: readonly (readonly [Value, Value])[] = []): DictValue {
   const value: DictValue = { kind: 'dict', entries: new Map(), incomplete: false };
@@ -131,12 +171,17 @@ export function dict(pairs: readonly (readonly [Value, Value])[] = []): DictValu
 /** Stores a pair; a key that cannot be hashed statically makes the dict incomplete. */
 export function dictSet(target: DictValue, key: Value, item: Value): void {
   const hash = keyOf(key);
-  if (hash === null) target.incomplete = true;
-  else target.entries.set(hash, [key, item]);
+  if (hash === null) {
+    target.incomplete = true;
+    return;
+  }
+  chargeItems(1, target.entries.size + 1);
+  target.entries.set(hash, [key, item]);
 }
 
 /** A hash for the keys Python would treat as equal, or null when the key is not static. */
 export function keyOf(value: Value): string | null {
+  tick();
   switch (value.kind) {
     case 'str':
       return `s${value.value}`;
@@ -155,7 +200,9 @@ export function keyOf(value: Value): string | null {
         if (part === null) return null;
         parts.push(part);
       }
-      return `t(${parts.map((part) => `${part.length}:${part}`).join('')})`;
+      const key = `t(${parts.map((part) => `${part.length}:${part}`).join('')})`;
+      chargeString(key.length);
+      return key;
     }
     default:
       return null;
@@ -170,7 +217,8 @@ export function iterate(value: Value): Value[] | null {
     case 'dict':
       return value.incomplete ? null : [...value.entries.values()].map(([key]) => key);
     case 'str':
-      return [...value.value].map(str);
+      // Iterating a huge string would build one value per character first.
+      return value.value.length > MAX_ITEMS ? null : [...value.value].map(str);
     default:
       return null;
   }
@@ -201,6 +249,7 @@ export function truthy(value: Value): boolean | null {
 
 /** Python `==` for static values; null when it cannot be decided. */
 export function equals(a: Value, b: Value): boolean | null {
+  tick();
   if (a.kind === 'unknown' || b.kind === 'unknown') return null;
   const numeric = (v: Value): number | null =>
     v.kind === 'int' || v.kind === 'float' ? v.value : v.kind === 'bool' ? Number(v.value) : null;
@@ -210,6 +259,8 @@ export function equals(a: Value, b: Value): boolean | null {
   if (a.kind === 'str' && b.kind === 'str') return a.value === b.value;
   if (a.kind === 'none' || b.kind === 'none') return a.kind === b.kind;
   if (a.kind === 'list' && b.kind === 'list') {
+    // Python compares a list's items by identity first: the same object is equal to itself.
+    if (a === b && !a.incomplete) return true;
     if (a.incomplete || b.incomplete) return null;
     if (a.tuple !== b.tuple || a.items.length !== b.items.length) return false;
     for (let i = 0; i < a.items.length; i++) {
@@ -276,6 +327,7 @@ export function toStr(value: Value): string | null {
 
 /** Python's `repr()`, for the values whose text is static. */
 export function repr(value: Value): string | null {
+  tick();
   switch (value.kind) {
     case 'str':
       return strRepr(value.value);
@@ -287,8 +339,9 @@ export function repr(value: Value): string | null {
         if (part === null) return null;
         parts.push(part);
       }
-      if (value.tuple) return parts.length === 1 ? `(${parts[0]},)` : `(${parts.join(', ')})`;
-      return `[${parts.join(', ')}]`;
+      const text = value.tuple ? (parts.length === 1 ? `(${parts[0]},)` : `(${parts.join(', ')})`) : `[${parts.join(', ')}]`;
+      chargeString(text.length);
+      return text;
     }
     case 'dict': {
       if (value.incomplete) return null;
@@ -299,7 +352,9 @@ export function repr(value: Value): string | null {
         if (k === null || v === null) return null;
         parts.push(`${k}: ${v}`);
       }
-      return `{${parts.join(', ')}}`;
+      const text = `{${parts.join(', ')}}`;
+      chargeString(text.length);
+      return text;
     }
     default:
       return toStr(value);
@@ -335,6 +390,7 @@ export function formatWith(value: Value, spec: string): string | null {
   if (!match) return null;
   const [, fillChar, align, sign, , zero, widthText, grouping, precisionText, type] = match;
   const width = widthText ? Number(widthText) : 0;
+  chargeString(width);
   let body: string | null;
   let numeric = false;
   if (value.kind === 'str') {

@@ -2,12 +2,13 @@
 // removes or changes, read statically at both revisions.
 import { listDagFiles } from '../changes/dag-files.js';
 import { readPushedChanges, type InstanceChanges, type PushedChanges } from '../changes/index.js';
-import { diffDagFiles, findImportLinks, readDagFile, releasePythonParser } from '../dags/index.js';
+import { diffDagFiles, findImportLinks, readDagFile, releasePythonParser, type ReadOptions } from '../dags/index.js';
 import type { Config, IgnoreSyntaxSetting } from '../inputs.js';
 import type { Logger } from '../log.js';
 import type { DagChange, DagFileRead, PushRange } from '../model.js';
 import type { ChangesReport, FileProblem } from '../outcome.js';
 import type { RunContext } from '../run.js';
+import { helperSources } from './helper-source.js';
 
 /** One configured Airflow instance, with the name dagster-airlift knows it by. */
 export interface NamedInstance {
@@ -67,10 +68,27 @@ async function describeChanges(instances: readonly NamedInstance[], pushed: Push
 
   const problems = { syntaxErrors: [] as FileProblem[], dynamicDags: [] as FileProblem[], skippedFiles: [] as FileProblem[] };
   const perInstance: InstanceDagChanges[] = [];
+  const helpersAt = pushed.revisions ? helperSources(pushed.revisions) : null;
   for (const instance of instances) {
     const classified = pushed.instances.find((entry) => entry.name === instance.name);
     if (!classified) continue;
-    perInstance.push(await instanceChanges(instance, classified, pushed, problems, log));
+    // DAG files are read with the project's helper modules of the same revision.
+    const readOptions = async (rev: string | undefined): Promise<ReadOptions> => {
+      if (!helpersAt || rev === undefined) return {};
+      try {
+        return { helpers: await helpersAt(rev, instance.dagsFolders) };
+      } catch (error) {
+        log.debug(`Helper modules at ${rev.slice(0, 12)} cannot be listed (${error instanceof Error ? error.message : String(error)}): imports are not followed.`);
+        return {};
+      }
+    };
+    const range = pushed.range;
+    // Listed only when a file is read: an instance the push does not touch costs nothing.
+    const at = {
+      base: once(() => readOptions(range.kind === 'diff' ? range.base : undefined)),
+      head: once(() => readOptions(range.kind === 'skip' ? undefined : range.head)),
+    };
+    perInstance.push(await instanceChanges(instance, classified, pushed, problems, at, log));
   }
   const dags = perInstance.flatMap((entry) => entry.changes);
   log.info(`${dags.filter((dag) => dag.kind !== 'unchanged').length} DAG changes in ${dags.length} DAGs read (source: ${pushed.source ?? 'none'}).`);
@@ -93,6 +111,7 @@ async function instanceChanges(
   classified: InstanceChanges,
   pushed: PushedChanges,
   problems: { syntaxErrors: FileProblem[]; dynamicDags: FileProblem[]; skippedFiles: FileProblem[] },
+  at: RevisionReads,
   log: Logger,
 ): Promise<InstanceDagChanges> {
   for (const warning of classified.warnings) log.warning(warning);
@@ -101,23 +120,36 @@ async function instanceChanges(
   const sources = new Map<string, string>();
   for (const file of classified.dagFiles) {
     const basePath = file.change.previousPath ?? file.change.path;
-    if (file.before !== null) before.push(await readDagFile(basePath, file.before));
+    if (file.before !== null) before.push(await readDagFile(basePath, file.before, await at.base()));
     if (file.after !== null) {
       sources.set(file.change.path, file.after);
-      const read = await readDagFile(file.change.path, file.after);
+      const read = await readDagFile(file.change.path, file.after, await at.head());
       after.push(read);
       collectProblems(read, problems);
     }
   }
   const changes = [...diffDagFiles(instance.name, before, after)];
-  changes.push(...(await importerChanges(instance, classified, pushed, changes, sources)));
+  changes.push(...(await importerChanges(instance, classified, pushed, changes, sources, at)));
   return { instance, changes, sources };
+}
+
+/** How DAG files are read at each revision of the range: with that revision's helper modules. */
+interface RevisionReads {
+  readonly base: () => Promise<ReadOptions>;
+  readonly head: () => Promise<ReadOptions>;
+}
+
+/** `make()`'s promise, made on the first call. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
 }
 
 /**
  * DAG files that import a module the push changed may define different DAGs
- * now, though their own text did not change: they are listed as `unchanged`
- * with `via`, so Airflow is asked to prove it re-parsed them.
+ * now, though their own text did not change. Each is read at both revisions,
+ * with the helper modules of each, and listed with `via` (as `unchanged` when
+ * its shape stayed the same), so Airflow is asked to prove it re-parsed them.
  */
 async function importerChanges(
   instance: NamedInstance,
@@ -125,6 +157,7 @@ async function importerChanges(
   pushed: PushedChanges,
   direct: readonly DagChange[],
   sources: Map<string, string>,
+  at: RevisionReads,
 ): Promise<DagChange[]> {
   if (!classified.modules.length || !pushed.revisions || pushed.range.kind !== 'diff') return [];
   const head = pushed.range.head;
@@ -140,33 +173,23 @@ async function importerChanges(
     if (changedPaths.has(file.change.path) || file.after === null) continue;
     // A cheap text filter before parsing: an importer names the module's last part.
     if (!moduleNames.some((module) => file.after!.includes(lastPart(module)))) continue;
-    reads.push(await readDagFile(file.change.path, file.after));
+    reads.push(await readDagFile(file.change.path, file.after, await at.head()));
     sources.set(file.change.path, file.after);
   }
+  const readBefore = async (path: string): Promise<DagFileRead[]> => {
+    const text = await pushed.revisions!.readFile(pushed.range.kind === 'diff' ? pushed.range.base : head, path);
+    return text === null ? [] : [await readDagFile(path, text, await at.base())];
+  };
   const result: DagChange[] = [];
   const known = new Set(direct.map((change) => change.dagId));
   for (const folder of instance.dagsFolders) {
     for (const link of findImportLinks(moduleNames, reads, folder)) {
       const read = reads.find((entry) => entry.path === link.file);
-      for (const dag of read?.dags ?? []) {
-        if (known.has(dag.dagId)) continue;
-        known.add(dag.dagId);
-        const shape = { tasks: dag.tasks, edges: dag.edges };
-        result.push({
-          dagId: dag.dagId,
-          instance: instance.name,
-          kind: 'unchanged',
-          file: link.file,
-          line: dag.line,
-          before: shape,
-          after: shape,
-          tasksAdded: [],
-          tasksRemoved: [],
-          edgesAdded: [],
-          edgesRemoved: [],
-          partial: dag.partial,
-          via: { module: link.module },
-        });
+      if (!read) continue;
+      for (const change of diffDagFiles(instance.name, await readBefore(link.file), [read])) {
+        if (known.has(change.dagId)) continue;
+        known.add(change.dagId);
+        result.push({ ...change, via: { module: link.module } });
       }
     }
   }
