@@ -17,7 +17,7 @@ import {
   expectNoSecretLeaks,
   expectNothingReportedReloaded,
   expectSucceeded,
-  listenLater,
+  listenOnceRefused,
   openWorld,
   refusedPort,
   startTap,
@@ -197,10 +197,11 @@ describe.concurrent('fault matrix: Airflow', () => {
     const w = await world(ctx);
     w.s.publishHead({ delayMs: 0 });
     const port = await refusedPort();
-    listenLater(port, w.s.airflow.url, 700, cleanupOf(ctx));
-    const run = await act(w, { 'airflow-url': `http://127.0.0.1:${port}` });
+    const refused = /::debug::Airflow GET \/api\/v2\/version: attempt 1 failed \(ECONNREFUSED\)/;
+    const onStdout = listenOnceRefused(port, w.s.airflow.url, refused, cleanupOf(ctx));
+    const run = await act(w, { 'airflow-url': `http://127.0.0.1:${port}` }, { onStdout });
     survived(run, w);
-    expect(run.stdout).toMatch(/::debug::Airflow GET \/api\/v2\/version: attempt 1 failed \(ECONNREFUSED\)/);
+    expect(run.stdout).toMatch(refused);
   });
 
   it('Airflow: fails cleanly when nothing listens (connection refused)', async (ctx) => {
@@ -354,10 +355,11 @@ describe.concurrent('fault matrix: Dagster', () => {
     const w = await world(ctx);
     w.s.publishHead({ delayMs: 0 });
     const port = await refusedPort();
-    listenLater(port, w.s.dagster.baseUrl, 700, cleanupOf(ctx));
-    const run = await act(w, dagsterUrlInput(w, `http://127.0.0.1:${port}${new URL(w.s.dagster.baseUrl).pathname}`));
+    const refused = /::debug::Dagster POST \/prod\/graphql: attempt 1 failed \(ECONNREFUSED\)/;
+    const onStdout = listenOnceRefused(port, w.s.dagster.baseUrl, refused, cleanupOf(ctx));
+    const run = await act(w, dagsterUrlInput(w, `http://127.0.0.1:${port}${new URL(w.s.dagster.baseUrl).pathname}`), { onStdout });
     survived(run, w);
-    expect(run.stdout).toMatch(/::debug::Dagster POST \/prod\/graphql: attempt 1 failed \(ECONNREFUSED\)/);
+    expect(run.stdout).toMatch(refused);
   });
 
   it('Dagster: fails cleanly when nothing listens (connection refused)', async (ctx) => {

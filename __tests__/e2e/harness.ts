@@ -83,6 +83,7 @@ export interface ActOptions {
   readonly sha?: string;
   /** Default true: every run of these suites is a debug run. */
   readonly debug?: boolean;
+  readonly onStdout?: (stdout: string) => void;
 }
 
 /** Runs the bundle with short deadlines and fast polls, in debug mode. */
@@ -102,6 +103,7 @@ export function act(world: World, inputs: Record<string, string> = {}, options: 
     sha: options.sha ?? world.s.head,
     env: { ...world.s.env, ...world.env, ...options.env },
     debug: options.debug ?? true,
+    ...(options.onStdout ? { onStdout: options.onStdout } : {}),
   });
 }
 
@@ -415,16 +417,19 @@ export async function refusedPort(): Promise<number> {
   return port;
 }
 
-/** Refuses connections on `port` for `afterMs`, then forwards it to `target`. */
-export function listenLater(port: number, target: string, afterMs: number, cleanup: Cleanup): void {
-  let tap: Tap | undefined;
-  const timer = setTimeout(() => {
-    void startTap(target, port).then((started) => (tap = started));
-  }, afterMs);
+/**
+ * Refuses connections on `port` until the run's log shows a refused attempt (`refused` matches its
+ * debug line), then forwards the port to `target`. Gated on the run's own words, not a timer: on a
+ * busy machine a timer can fire before the first attempt, and then nothing was ever refused.
+ */
+export function listenOnceRefused(port: number, target: string, refused: RegExp, cleanup: Cleanup): (stdout: string) => void {
+  let tap: Promise<Tap> | undefined;
   cleanup(async () => {
-    clearTimeout(timer);
-    await tap?.close();
+    await (await tap)?.close();
   });
+  return (stdout) => {
+    if (!tap && refused.test(stdout)) tap = startTap(target, port);
+  };
 }
 
 /** The same URL with another origin (the tap's), keeping path and trailing slash. */
