@@ -1,9 +1,10 @@
 // The action, loaded by src/index.ts, and the only module that talks to the runner after the
 // entry's first line: inputs in, outputs, job summary, annotations and exit status out.
 import * as core from '@actions/core';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readEventPayload } from './event-file.js';
 import { readConfig, type Config } from './inputs.js';
 import type { Logger } from './log.js';
 import { ActionError } from './model.js';
@@ -21,16 +22,19 @@ const logger: Logger = {
 };
 
 async function main(): Promise<void> {
-  const context = runContext();
+  let context = runContext();
   let report: RunReport;
   let config: Config | undefined;
   try {
-    config = readConfig({
+    // Inputs first, so that their secrets are masked before any failure is written.
+    const inputs = readConfig({
       input: (name) => core.getInput(name),
       env: process.env,
       mask: (secret) => core.setSecret(secret),
       workspace: context.workspace,
     });
+    context = { ...context, payload: readEventPayload(process.env.GITHUB_EVENT_PATH, context.eventName) };
+    config = inputs;
     report = await run(config, context, logger);
   } catch (error) {
     if (!(error instanceof ActionError)) throw error;
@@ -54,19 +58,11 @@ async function commentOnPullRequest(config: Config, context: RunContext, report:
   core.info('done' in outcome ? `Plan comment ${outcome.done} on pull request #${number}.` : `Plan comment skipped: ${outcome.skipped}.`);
 }
 
+/** The run's context before the event file is read: the payload comes once it is known to be whole. */
 function runContext(): RunContext {
-  const eventPath = process.env.GITHUB_EVENT_PATH;
-  let payload: unknown = {};
-  if (eventPath) {
-    try {
-      payload = JSON.parse(readFileSync(eventPath, 'utf8')) as unknown;
-    } catch {
-      payload = {};
-    }
-  }
   return {
     eventName: process.env.GITHUB_EVENT_NAME ?? '',
-    payload,
+    payload: {},
     workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
     sha: process.env.GITHUB_SHA ?? '',
     repository: process.env.GITHUB_REPOSITORY,
