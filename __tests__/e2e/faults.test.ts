@@ -486,6 +486,39 @@ describe.concurrent('fault matrix: Dagster', () => {
   });
 });
 
+describe.concurrent('fault matrix: bodies that never end or inflate (deadline on the whole response, size cap)', () => {
+  // Each fault alone would hold the run for minutes (or forever): a run that ends failed, well within
+  // the test's timeout, is one whose deadline covered the body. The deadlines are short, the bound is not.
+  it.for(['trickle', 'stall-after-headers'] as const)('Airflow: a version answer that %s ends at airflow-timeout', async (kind, ctx) => {
+    const w = await world(ctx);
+    const front = await tap(ctx, w.s.airflow.url);
+    front.faults.push({ kind, match: (r) => r.path.endsWith('/version'), times: Infinity });
+    const run = await act(w, { 'airflow-url': through(front, w.s.airflow.url), 'airflow-timeout': '2s' });
+    failedCleanly(run, w, 'airflow', ["Airflow GET /api/v2/version did not answer before the stage's deadline", 'raise the timeout input'], { taps: [front] });
+  });
+
+  it.for(['trickle', 'stall-after-headers'] as const)('Dagster: a workspace answer that %s ends at reload-timeout', async (kind, ctx) => {
+    const w = await world(ctx);
+    w.s.publishHead({ delayMs: 0 });
+    const front = await tap(ctx, w.s.dagster.baseUrl);
+    front.faults.push({ kind, match: operationIs('Workspace'), times: Infinity });
+    const run = await act(w, { ...dagsterUrlInput(w, through(front, w.s.dagster.baseUrl)), 'reload-timeout': '2s' });
+    failedCleanly(run, w, 'dagster', ["did not answer before the stage's deadline"], { taps: [front] });
+  });
+
+  it('Dagster: a gzip bomb is "response too large", naming Dagster, not "could not be reached"', async (ctx) => {
+    const w = await world(ctx);
+    w.s.publishHead({ delayMs: 0 });
+    const front = await tap(ctx, w.s.dagster.baseUrl);
+    front.faults.push({ kind: 'gzip-bomb', match: operationIs('Workspace'), times: Infinity });
+    // Inflating 256 MiB takes seconds on a busy machine: the deadline must not be what ends it.
+    const run = await act(w, { ...dagsterUrlInput(w, through(front, w.s.dagster.baseUrl)), 'reload-timeout': '60s' });
+    failedCleanly(run, w, 'dagster', [/Dagster POST \/prod\/graphql answered a body larger than 256 MiB \(after decompression\): response too large\./], { taps: [front] });
+    expect(run.summary).not.toContain('could not be reached');
+    expect(front.requests.filter((request) => request.body.includes('AirliftSyncWorkspace'))).toHaveLength(1);
+  });
+});
+
 describe.concurrent('fault matrix: GitHub API (a shallow clone that cannot fetch the range)', () => {
   it('GitHub API: reads the push when the clone cannot (no fault)', async (ctx) => {
     const w = await world(ctx, { githubApi: true });

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -266,7 +267,13 @@ export type TapFaultKind =
   /** Forwards the request, then answers `status` (default 502) instead of the server's answer: a gateway timing out after the server acted. */
   | 'status-after-forward'
   /** `status` (default 200) with `body` as JSON: a server answering something else than usual. */
-  | 'json';
+  | 'json'
+  /** 200 and a JSON body that never ends, one byte a second. */
+  | 'trickle'
+  /** 200 and its headers, then nothing. */
+  | 'stall-after-headers'
+  /** 200 with a gzip body that inflates to 1 GiB of zeros. */
+  | 'gzip-bomb';
 
 export interface TapFault {
   readonly match?: (request: { method: string; path: string; body: string }) => boolean;
@@ -293,6 +300,12 @@ export interface Tap {
 
 const BOILERPLATE_HEADERS = new Set(['host', 'connection', 'content-length', 'content-type', 'accept', 'accept-encoding', 'accept-language', 'sec-fetch-mode', 'user-agent']);
 const LOGIN_PAGE = '<!DOCTYPE html><html><head><title>Sign in</title></head><body><form action="/login"><input name="password" type="password"></form></body></html>';
+
+/** 64 MiB of zeros as about 64 KiB of gzip, made once, when a test first needs it. */
+const GZIPPED_ZEROS = (() => {
+  let made: Buffer | undefined;
+  return () => (made ??= gzipSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 }));
+})();
 
 export async function startTap(target?: string, port = 0): Promise<Tap> {
   const requests: RawRequest[] = [];
@@ -346,6 +359,27 @@ export async function startTap(target?: string, port = 0): Promise<Tap> {
       case 'json':
         res.writeHead(fault.status ?? 200, { 'content-type': 'application/json' }).end(JSON.stringify(fault.body ?? null));
         return;
+      case 'trickle': {
+        res.writeHead(200, { 'content-type': 'application/json' }).write('{');
+        const timer = setInterval(() => res.write(' '), 1_000);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
+      case 'stall-after-headers':
+        res.writeHead(200, { 'content-type': 'application/json' }).flushHeaders();
+        return;
+      case 'gzip-bomb': {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        // Concatenated gzip members inflate to the sum of their parts: 16 x 64 MiB.
+        let sent = 0;
+        const more = (): void => {
+          while (sent < 16 && res.write(GZIPPED_ZEROS())) sent++;
+          if (sent < 16) res.once('drain', more);
+          else res.end();
+        };
+        more();
+        return;
+      }
       case 'echo-headers':
         // The headers that are not the client's boilerplate come first, within any excerpt the action quotes.
         res.writeHead(fault.status ?? 400, { 'content-type': 'application/json' }).end(
