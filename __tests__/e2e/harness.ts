@@ -191,6 +191,18 @@ export function secretsOf(world: World, extra: readonly Secret[] = []): Secret[]
   ];
 }
 
+/** A secret as a server or proxy may quote it: as sent, URL-encoded, base64, JSON-escaped (inside a JSON text, escaped again). */
+export function secretForms(value: string): [form: string, value: string][] {
+  const json = JSON.stringify(value).slice(1, -1);
+  return [
+    ['raw', value],
+    ['URL-encoded', encodeURIComponent(value)],
+    ['base64', Buffer.from(value).toString('base64')],
+    ['JSON-escaped', json],
+    ['JSON-escaped twice', JSON.stringify(json).slice(1, -1)],
+  ];
+}
+
 /** Every place a secret could leak to, as text, by the origin that received it (undefined: the runner's own files). */
 export interface Written {
   readonly where: string;
@@ -224,7 +236,9 @@ export function expectNoSecretLeaks(run: ActionRun, world: World, options: { ext
     expect(secret.value.length, secret.name).toBeGreaterThan(8);
     for (const place of places) {
       if (place.origin === secret.origin) continue;
-      expect(place.text.includes(secret.value), `${secret.name} found in ${place.where}`).toBe(false);
+      for (const [form, value] of secretForms(secret.value)) {
+        expect(place.text.includes(value), `${secret.name} (${form}) found in ${place.where}`).toBe(false);
+      }
     }
     // The runner's mask command is the one place a secret may be written, once.
     expect(masked.filter((line) => line === `::add-mask::${secret.value}`).length, `${secret.name} masked at most once`).toBeLessThanOrEqual(1);
