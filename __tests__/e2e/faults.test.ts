@@ -120,7 +120,8 @@ describe.concurrent('fault matrix: Airflow', () => {
     w.s.airflow.faults.push({ kind: 'retry-after', retryAfter: '1', times: 2, match: stamp });
     // Records when the request after the two 429s arrived, and lets it through.
     w.s.airflow.faults.push({ kind: 'latency', ms: 0, times: 1, match: stamp });
-    const run = await act(w);
+    // Connecting takes at most airflow-timeout: two waits of 1 s need a deadline with a large margin.
+    const run = await act(w, { 'airflow-timeout': '30s' });
     survived(run, w);
     expect(faulted(w, 'retry-after')).toBe(2);
     expect(seen).toHaveLength(3);
@@ -264,10 +265,13 @@ describe.concurrent('fault matrix: Airflow', () => {
 
   it('Airflow 3: logs in again when its JWT expires during the wait', async (ctx) => {
     const w = await world(ctx);
-    w.s.publishHead({ delayMs: 1_500 });
-    const started = act(w, { 'airflow-timeout': '8s' });
-    await until(() => w.s.airflow.requests.some((request) => request.apiPath === '/api/v2/dags'));
+    // The push lands only once the tokens expired, whenever that is: a delay could elapse before the
+    // first poll on a busy machine, and then no request would need a new login.
+    w.s.publishHead({ never: true });
+    const started = act(w, { 'airflow-timeout': '30s' });
+    await until(() => w.s.airflow.requests.some((request) => request.apiPath === '/api/v2/dags'), 30_000);
     w.s.airflow.expireTokens();
+    w.s.publishHead({ delayMs: 0 });
     const run = await started;
     survived(run, w);
     expect(w.s.airflow.requests.filter((request) => request.apiPath === '/auth/token' && request.status === 201)).toHaveLength(2);
@@ -287,7 +291,8 @@ describe.concurrent('fault matrix: Dagster', () => {
     const w = await world(ctx);
     w.s.publishHead({ delayMs: 0 });
     dagsterFault(w, 'Workspace', { kind: 'retry-after', retryAfter: '1', times: 2 });
-    const run = await act(w);
+    // Discovery takes at most reload-timeout: two waits of 1 s need a deadline with a large margin.
+    const run = await act(w, { 'reload-timeout': '30s' });
     survived(run, w);
     expect(dagsterFaulted(w, 'retry-after')).toBe(2);
   });

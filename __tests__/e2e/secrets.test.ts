@@ -126,12 +126,14 @@ const ROWS: readonly Row[] = [
     fault: 'Airflow 3 JWT expires mid-run',
     variant: 'Airflow 3 + Dagster+',
     arrange: (f) => {
-      f.w.s.publishHead({ delayMs: 1_500 });
-      return { inputs: { 'airflow-timeout': '8s' } };
+      // The push lands only once the tokens expired (see the fault matrix's JWT test): no race with a delay.
+      f.w.s.publishHead({ never: true });
+      return { inputs: { 'airflow-timeout': '30s' } };
     },
     during: async (f) => {
-      await until(() => f.w.s.airflow.requests.some((request) => request.apiPath === '/api/v2/dags'));
+      await until(() => f.w.s.airflow.requests.some((request) => request.apiPath === '/api/v2/dags'), 30_000);
       f.w.s.airflow.expireTokens();
+      f.w.s.publishHead({ delayMs: 0 });
     },
     result: 'synced',
   },
