@@ -81,7 +81,8 @@ export type HttpErrorKind =
   | 'network' // refused, reset, DNS, timeout after retries
   | 'redirect' // a redirect to another origin
   | 'deadline' // the stage's deadline passed
-  | 'garbage'; // a body that is not what the API returns
+  | 'garbage' // a body that is not what the API returns
+  | 'too-large'; // a body past MAX_BODY_BYTES once decompressed (a gzip bomb, an endless stream)
 
 export class HttpError extends Error {
   override readonly name = 'HttpError';
@@ -106,6 +107,11 @@ const MAX_REDIRECTS = 5;
 const MAX_RETRY_AFTER_MS = 60_000;
 const DEFAULT_ATTEMPT_MS = 30_000;
 const MIN_ATTEMPT_MS = 1_000;
+/**
+ * The most a response body may hold once decompressed. Dagster's workspace answer, the largest the
+ * action reads, is about 8 MB for 500 DAG mirrors; a server sending more than this is broken or hostile.
+ */
+export const MAX_BODY_BYTES = 256 * 1024 * 1024;
 
 export async function request(target: HttpTarget, req: HttpRequest): Promise<HttpResponse> {
   const url = resolve(target.baseUrl, req.path, req.query);
@@ -193,7 +199,8 @@ async function sendFollowingRedirects(target: HttpTarget, req: HttpRequest, firs
       redirect: 'manual',
       signal: AbortSignal.timeout(timeout),
     });
-    const body = await response.text();
+    // The attempt's signal stays on the body: a body that trickles or stalls ends with the attempt.
+    const body = await readBody(target, `${req.method ?? 'GET'} ${url.pathname}`, response);
     target.log(`${target.service} ${req.method ?? 'GET'} ${url.pathname} -> ${response.status} (${Date.now() - started} ms)`);
     const location = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && location) {
@@ -216,6 +223,35 @@ async function sendFollowingRedirects(target: HttpTarget, req: HttpRequest, firs
   }
   throw new AbortError(
     new HttpError('redirect', `${target.service} ${url.pathname}: more than ${MAX_REDIRECTS} redirects.`, `Check ${target.urlInput}.`),
+  );
+}
+
+/**
+ * The body as text, read chunk by chunk so that it stops at MAX_BODY_BYTES. By hand because fetch has
+ * no size limit, and undici's maxResponseSize counts the bytes on the wire, before a gzip bomb inflates.
+ */
+async function readBody(target: HttpTarget, where: string, response: Response): Promise<string> {
+  if (Number(response.headers.get('content-length')) > MAX_BODY_BYTES) {
+    await response.body?.cancel();
+    throw new AbortError(tooLarge(target, where));
+  }
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  // Leaving the loop early cancels the stream, which closes the connection.
+  for await (const chunk of response.body) {
+    size += chunk.byteLength;
+    if (size > MAX_BODY_BYTES) throw new AbortError(tooLarge(target, where));
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function tooLarge(target: HttpTarget, where: string): HttpError {
+  return new HttpError(
+    'too-large',
+    `${target.service} ${where} answered a body larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB (after decompression): response too large.`,
+    `Check that ${target.urlInput} points at the ${target.service} API itself: a proxy or server in front of it is sending an endless or compressed (gzip bomb) body.`,
   );
 }
 

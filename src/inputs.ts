@@ -1,9 +1,10 @@
 // Inputs and the optional config file, validated into one typed Config before
 // anything is sent anywhere. Every error names the input (or config key and
 // line) and says how to fix it.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { readConfigText } from './config-source.js';
 import { z } from 'zod';
 import type { AirflowAuth } from './airflow/auth.js';
 import { isLoopback } from './http.js';
@@ -540,11 +541,7 @@ function readConfigFile(source: InputSource, configPath: string, allowInsecureHt
       );
     }
   }
-  const full = path.resolve(source.workspace, configPath);
-  if (!existsSync(full)) {
-    throw new ActionError(`The config file ${configPath} does not exist.`, 'Set config to a path relative to the repository root.', 'config');
-  }
-  const text = readFileSync(full, 'utf8');
+  const text = readConfigText(source.workspace, configPath);
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const yamlError = document.errors[0];
@@ -556,7 +553,7 @@ function readConfigFile(source: InputSource, configPath: string, allowInsecureHt
       'config',
     );
   }
-  const parsed = configFileSchema.safeParse(document.toJS());
+  const parsed = configFileSchema.safeParse(toPlain(document, configPath));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const keyPath = issue.path.map(String);
@@ -580,6 +577,23 @@ function readConfigFile(source: InputSource, configPath: string, allowInsecureHt
     names.add(entry.name);
     return instanceFromEntry(source, entry, index, allowInsecureHttp);
   });
+}
+
+/** Few aliases are ever needed in a config; many multiply into a structure that exhausts memory (an alias bomb). */
+const MAX_CONFIG_ALIASES = 50;
+
+function toPlain(document: Document, configPath: string): unknown {
+  try {
+    return document.toJS({ maxAliasCount: MAX_CONFIG_ALIASES });
+  } catch (error) {
+    // yaml throws a ReferenceError for an alias count past the limit.
+    if (!(error instanceof ReferenceError)) throw error;
+    throw new ActionError(
+      `The config file ${configPath} uses YAML aliases (*name) that expand too far (more than ${MAX_CONFIG_ALIASES}).`,
+      'Write the instances out without nested aliases.',
+      'config',
+    );
+  }
 }
 
 function instanceFromEntry(source: InputSource, entry: InstanceEntry, index: number, allowInsecureHttp: boolean): AirflowInstanceConfig {

@@ -1,9 +1,11 @@
 // The action, loaded by src/index.ts, and the only module that talks to the runner after the
 // entry's first line: inputs in, outputs, job summary, annotations and exit status out.
 import * as core from '@actions/core';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readEventPayload } from './event-file.js';
+import { createRedactor } from './redact.js';
 import { readConfig, type Config } from './inputs.js';
 import type { Logger } from './log.js';
 import { ActionError } from './model.js';
@@ -11,33 +13,44 @@ import type { RunReport } from './outcome.js';
 import { renderAnnotations, renderOutputs, renderSummary } from './report.js';
 import { inputFailureReport, run, type RunContext } from './run.js';
 
+// Everything written passes this: secrets the inputs named, in their encodings, and URL credentials.
+const redactor = createRedactor();
+const { redact } = redactor;
+
 const logger: Logger = {
-  info: (message) => core.info(message),
+  info: (message) => core.info(redact(message)),
   // The runner drops ::debug:: lines unless step debugging is on (RUNNER_DEBUG): a large push
   // would otherwise write thousands of per-request lines nobody sees.
-  debug: core.isDebug() ? (message) => core.debug(message) : () => undefined,
-  warning: (message) => core.warning(message),
-  group: (name, work) => core.group(name, work),
+  debug: core.isDebug() ? (message) => core.debug(redact(message)) : () => undefined,
+  warning: (message) => core.warning(redact(message)),
+  group: (name, work) => core.group(redact(name), work),
 };
 
 async function main(): Promise<void> {
-  const context = runContext();
+  let context = runContext();
   let report: RunReport;
   let config: Config | undefined;
   try {
-    config = readConfig({
+    // Inputs first, so that their secrets are masked before any failure is written.
+    const inputs = readConfig({
       input: (name) => core.getInput(name),
       env: process.env,
-      mask: (secret) => core.setSecret(secret),
+      mask: (secret) => {
+        core.setSecret(secret);
+        redactor.add(secret);
+      },
       workspace: context.workspace,
     });
+    context = { ...context, payload: readEventPayload(process.env.GITHUB_EVENT_PATH, context.eventName) };
+    config = inputs;
     report = await run(config, context, logger);
   } catch (error) {
     if (!(error instanceof ActionError)) throw error;
     report = inputFailureReport(context, error);
   }
-  await publish(report);
-  if (config) await commentOnPullRequest(config, context, report);
+  const written = redactor.redactDeep(report);
+  await publish(written);
+  if (config) await commentOnPullRequest(config, context, written);
 }
 
 async function commentOnPullRequest(config: Config, context: RunContext, report: RunReport): Promise<void> {
@@ -51,22 +64,14 @@ async function commentOnPullRequest(config: Config, context: RunContext, report:
     return;
   }
   const outcome = await upsertPlanComment({ token: config.githubToken, apiUrl: context.apiUrl, owner, repo, number }, renderSummary(report));
-  core.info('done' in outcome ? `Plan comment ${outcome.done} on pull request #${number}.` : `Plan comment skipped: ${outcome.skipped}.`);
+  core.info(redact('done' in outcome ? `Plan comment ${outcome.done} on pull request #${number}.` : `Plan comment skipped: ${outcome.skipped}.`));
 }
 
+/** The run's context before the event file is read: the payload comes once it is known to be whole. */
 function runContext(): RunContext {
-  const eventPath = process.env.GITHUB_EVENT_PATH;
-  let payload: unknown = {};
-  if (eventPath) {
-    try {
-      payload = JSON.parse(readFileSync(eventPath, 'utf8')) as unknown;
-    } catch {
-      payload = {};
-    }
-  }
   return {
     eventName: process.env.GITHUB_EVENT_NAME ?? '',
-    payload,
+    payload: {},
     workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
     sha: process.env.GITHUB_SHA ?? '',
     repository: process.env.GITHUB_REPOSITORY,
@@ -106,5 +111,5 @@ async function publish(report: RunReport): Promise<void> {
 
 main().catch((error: unknown) => {
   // Only a bug lands here: every expected failure is reported above.
-  core.setFailed(`airlift-sync crashed: ${error instanceof Error ? error.message : String(error)}`);
+  core.setFailed(redact(`airlift-sync crashed: ${error instanceof Error ? error.message : String(error)}`));
 });

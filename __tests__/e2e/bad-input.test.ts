@@ -5,7 +5,9 @@
 // tested in __tests__/unit/inputs.test.ts.) An unknown code location needs
 // Dagster's list of locations: it is checked right after that one query, before
 // anything waits on Airflow, and nothing is reloaded.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DAGSTER_TOKEN, LOCATION, OTHER_LOCATION } from '../../sim/scenario.js';
@@ -17,6 +19,13 @@ function writeConfig(w: World, name: string, text: string): string {
   mkdirSync(path.join(w.workspace, '.github'), { recursive: true });
   writeFileSync(path.join(w.workspace, file), text);
   return file;
+}
+
+/** Ten levels of nine aliases each: 9^10 leaves once expanded. */
+function aliasBomb(): string {
+  const lines = ['a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+  for (let level = 1; level < 10; level++) lines.push(`a${level}: &a${level} [${Array.from({ length: 9 }, () => `*a${level - 1}`).join(', ')}]`);
+  return `${lines.join('\n')}\ninstances: *a9\n`;
 }
 
 /** The single-instance Airflow inputs a config file replaces. */
@@ -77,6 +86,47 @@ const CASES: readonly Case[] = [
     inputs: (w) => ({ ...WITHOUT_SINGLE_AIRFLOW, config: writeConfig(w, 'airlift-typo.yml', 'instances:\n  - name: prod\n    dags-folder: dags\n    code-location: [airlift_prod]\n') }),
     says: [/line 4: instances\.0\.code-location/, 'allowed keys'],
   },
+  {
+    category: 'a config file that is a YAML alias bomb',
+    input: 'config',
+    inputs: (w) => ({ ...WITHOUT_SINGLE_AIRFLOW, config: writeConfig(w, 'airlift-bomb.yml', aliasBomb()) }),
+    says: ['uses YAML aliases (*name) that expand too far', 'without nested aliases'],
+  },
+  {
+    category: 'a config path that is a folder',
+    input: 'config',
+    inputs: (w) => ({ ...WITHOUT_SINGLE_AIRFLOW, config: path.dirname(writeConfig(w, 'airlift.yml', 'instances: []\n')) }),
+    says: ['The config file .github is a folder', 'relative to the repository root'],
+  },
+  { category: 'a config path that is a device (/dev/zero)', input: 'config', inputs: () => ({ ...WITHOUT_SINGLE_AIRFLOW, config: '/dev/zero' }), says: ['The config file /dev/zero is outside the repository'] },
+  { category: 'a config path outside the workspace (/etc/passwd)', input: 'config', inputs: () => ({ ...WITHOUT_SINGLE_AIRFLOW, config: '/etc/passwd' }), says: ['The config file /etc/passwd is outside the repository'] },
+  { category: 'a config path that climbs out of the workspace', input: 'config', inputs: () => ({ ...WITHOUT_SINGLE_AIRFLOW, config: '../../x' }), says: ['The config file ../../x is outside the repository'] },
+  {
+    category: 'a config file that links out of the workspace',
+    input: 'config',
+    inputs: (w) => {
+      mkdirSync(path.join(w.workspace, '.github'), { recursive: true });
+      symlinkSync('/dev/zero', path.join(w.workspace, '.github', 'airlift-zero.yml'));
+      return { ...WITHOUT_SINGLE_AIRFLOW, config: '.github/airlift-zero.yml' };
+    },
+    says: ['is a link to /dev/zero, outside the repository'],
+  },
+  {
+    category: 'a config file that is a FIFO',
+    input: 'config',
+    inputs: (w) => {
+      mkdirSync(path.join(w.workspace, '.github'), { recursive: true });
+      execFileSync('mkfifo', [path.join(w.workspace, '.github', 'airlift-fifo.yml')]);
+      return { ...WITHOUT_SINGLE_AIRFLOW, config: '.github/airlift-fifo.yml' };
+    },
+    says: ['The config file .github/airlift-fifo.yml is not a regular file'],
+  },
+  {
+    category: 'a config file far larger than a config',
+    input: 'config',
+    inputs: (w) => ({ ...WITHOUT_SINGLE_AIRFLOW, config: writeConfig(w, 'airlift-huge.yml', `# ${'x'.repeat(300 * 1024)}\ninstances: []\n`) }),
+    says: ['is larger than 256 KiB'],
+  },
   { category: 'a DAGs folder that does not exist', input: 'dags-folder', inputs: () => ({ 'dags-folder': 'dagz' }), says: ['The DAGs folder "dagz" does not exist', 'actions/checkout'] },
   { category: 'a duration that is not one', input: 'airflow-timeout', inputs: () => ({ 'airflow-timeout': 'ten minutes' }), says: ['is not a duration', '90s, 10m, 1h'] },
   { category: 'a boolean that is not one', input: 'dry-run', inputs: () => ({ 'dry-run': 'maybe' }), says: ['is not a boolean'] },
@@ -99,6 +149,30 @@ describe.concurrent('bad input is refused before any request', () => {
     expect(w.s.dagster.operations).toEqual([]);
     expectNoSecretLeaks(run, w);
   });
+
+  for (const event of [
+    { kind: 'truncated', text: (w: World) => JSON.stringify(w.s.payload).slice(0, 40), says: /is truncated or not JSON \(40 bytes\)/ },
+    { kind: 'empty', text: () => '', says: /is empty/ },
+    { kind: 'missing', text: undefined, says: /does not exist/ },
+  ]) {
+    it(`says the event file is ${event.kind}, naming it, instead of a field the event lacks`, async (ctx) => {
+      const w = await openWorld(cleanupOf(ctx));
+      const folder = mkdtempSync(path.join(os.tmpdir(), 'airlift-event-'));
+      ctx.onTestFinished(() => rmSync(folder, { recursive: true, force: true }));
+      const eventPath = path.join(folder, 'event.json');
+      if (event.text) writeFileSync(eventPath, event.text(w));
+      else if (event.kind === 'empty') writeFileSync(eventPath, '');
+      const run = await act(w, {}, { env: { GITHUB_EVENT_PATH: eventPath } });
+      // The summary escapes the underscores of GITHUB_EVENT_PATH as Markdown; the report keeps them.
+      expectCleanFailure(run, 'inputs', [`The event file ${eventPath} (GITHUB_EVENT_PATH)`, event.says]);
+      expect(run.report!.failures[0]!.input).toBe('GITHUB_EVENT_PATH');
+      expect(run.summary).toContain(eventPath);
+      expect(run.summary).not.toContain('expected string');
+      expect(w.s.airflow.requests).toEqual([]);
+      expect(w.s.dagster.operations).toEqual([]);
+      expectNoSecretLeaks(run, w);
+    });
+  }
 
   it('names an unknown code location right after discovery, waits for nothing, and reloads nothing', async (ctx) => {
     const w = await openWorld(cleanupOf(ctx));

@@ -17,7 +17,7 @@ import {
   expectNoSecretLeaks,
   expectNothingReportedReloaded,
   expectSucceeded,
-  listenLater,
+  listenOnceRefused,
   openWorld,
   refusedPort,
   startTap,
@@ -120,7 +120,8 @@ describe.concurrent('fault matrix: Airflow', () => {
     w.s.airflow.faults.push({ kind: 'retry-after', retryAfter: '1', times: 2, match: stamp });
     // Records when the request after the two 429s arrived, and lets it through.
     w.s.airflow.faults.push({ kind: 'latency', ms: 0, times: 1, match: stamp });
-    const run = await act(w);
+    // Connecting takes at most airflow-timeout: two waits of 1 s need a deadline with a large margin.
+    const run = await act(w, { 'airflow-timeout': '30s' });
     survived(run, w);
     expect(faulted(w, 'retry-after')).toBe(2);
     expect(seen).toHaveLength(3);
@@ -197,10 +198,11 @@ describe.concurrent('fault matrix: Airflow', () => {
     const w = await world(ctx);
     w.s.publishHead({ delayMs: 0 });
     const port = await refusedPort();
-    listenLater(port, w.s.airflow.url, 700, cleanupOf(ctx));
-    const run = await act(w, { 'airflow-url': `http://127.0.0.1:${port}` });
+    const refused = /::debug::Airflow GET \/api\/v2\/version: attempt 1 failed \(ECONNREFUSED\)/;
+    const onStdout = listenOnceRefused(port, w.s.airflow.url, refused, cleanupOf(ctx));
+    const run = await act(w, { 'airflow-url': `http://127.0.0.1:${port}` }, { onStdout });
     survived(run, w);
-    expect(run.stdout).toMatch(/::debug::Airflow GET \/api\/v2\/version: attempt 1 failed \(ECONNREFUSED\)/);
+    expect(run.stdout).toMatch(refused);
   });
 
   it('Airflow: fails cleanly when nothing listens (connection refused)', async (ctx) => {
@@ -263,10 +265,13 @@ describe.concurrent('fault matrix: Airflow', () => {
 
   it('Airflow 3: logs in again when its JWT expires during the wait', async (ctx) => {
     const w = await world(ctx);
-    w.s.publishHead({ delayMs: 1_500 });
-    const started = act(w, { 'airflow-timeout': '8s' });
-    await until(() => w.s.airflow.requests.some((request) => request.apiPath === '/api/v2/dags'));
+    // The push lands only once the tokens expired, whenever that is: a delay could elapse before the
+    // first poll on a busy machine, and then no request would need a new login.
+    w.s.publishHead({ never: true });
+    const started = act(w, { 'airflow-timeout': '30s' });
+    await until(() => w.s.airflow.requests.some((request) => request.apiPath === '/api/v2/dags'), 30_000);
     w.s.airflow.expireTokens();
+    w.s.publishHead({ delayMs: 0 });
     const run = await started;
     survived(run, w);
     expect(w.s.airflow.requests.filter((request) => request.apiPath === '/auth/token' && request.status === 201)).toHaveLength(2);
@@ -286,7 +291,8 @@ describe.concurrent('fault matrix: Dagster', () => {
     const w = await world(ctx);
     w.s.publishHead({ delayMs: 0 });
     dagsterFault(w, 'Workspace', { kind: 'retry-after', retryAfter: '1', times: 2 });
-    const run = await act(w);
+    // Discovery takes at most reload-timeout: two waits of 1 s need a deadline with a large margin.
+    const run = await act(w, { 'reload-timeout': '30s' });
     survived(run, w);
     expect(dagsterFaulted(w, 'retry-after')).toBe(2);
   });
@@ -354,10 +360,11 @@ describe.concurrent('fault matrix: Dagster', () => {
     const w = await world(ctx);
     w.s.publishHead({ delayMs: 0 });
     const port = await refusedPort();
-    listenLater(port, w.s.dagster.baseUrl, 700, cleanupOf(ctx));
-    const run = await act(w, dagsterUrlInput(w, `http://127.0.0.1:${port}${new URL(w.s.dagster.baseUrl).pathname}`));
+    const refused = /::debug::Dagster POST \/prod\/graphql: attempt 1 failed \(ECONNREFUSED\)/;
+    const onStdout = listenOnceRefused(port, w.s.dagster.baseUrl, refused, cleanupOf(ctx));
+    const run = await act(w, dagsterUrlInput(w, `http://127.0.0.1:${port}${new URL(w.s.dagster.baseUrl).pathname}`), { onStdout });
     survived(run, w);
-    expect(run.stdout).toMatch(/::debug::Dagster POST \/prod\/graphql: attempt 1 failed \(ECONNREFUSED\)/);
+    expect(run.stdout).toMatch(refused);
   });
 
   it('Dagster: fails cleanly when nothing listens (connection refused)', async (ctx) => {
@@ -481,6 +488,39 @@ describe.concurrent('fault matrix: Dagster', () => {
     front.faults.push({ kind: 'json', body: { data: { workspaceLocationEntryOrError: null } }, match: operationIs('Location'), times: Infinity });
     const run = await act(w, dagsterUrlInput(w, through(front, w.s.dagster.baseUrl)));
     failedCleanly(run, w, 'dagster', ['disappeared from the workspace while it reloaded'], { reloadsSent: 1, taps: [front] });
+  });
+});
+
+describe.concurrent('fault matrix: bodies that never end or inflate (deadline on the whole response, size cap)', () => {
+  // Each fault alone would hold the run for minutes (or forever): a run that ends failed, well within
+  // the test's timeout, is one whose deadline covered the body. The deadlines are short, the bound is not.
+  it.for(['trickle', 'stall-after-headers'] as const)('Airflow: a version answer that %s ends at airflow-timeout', async (kind, ctx) => {
+    const w = await world(ctx);
+    const front = await tap(ctx, w.s.airflow.url);
+    front.faults.push({ kind, match: (r) => r.path.endsWith('/version'), times: Infinity });
+    const run = await act(w, { 'airflow-url': through(front, w.s.airflow.url), 'airflow-timeout': '2s' });
+    failedCleanly(run, w, 'airflow', ["Airflow GET /api/v2/version did not answer before the stage's deadline", 'raise the timeout input'], { taps: [front] });
+  });
+
+  it.for(['trickle', 'stall-after-headers'] as const)('Dagster: a workspace answer that %s ends at reload-timeout', async (kind, ctx) => {
+    const w = await world(ctx);
+    w.s.publishHead({ delayMs: 0 });
+    const front = await tap(ctx, w.s.dagster.baseUrl);
+    front.faults.push({ kind, match: operationIs('Workspace'), times: Infinity });
+    const run = await act(w, { ...dagsterUrlInput(w, through(front, w.s.dagster.baseUrl)), 'reload-timeout': '2s' });
+    failedCleanly(run, w, 'dagster', ["did not answer before the stage's deadline"], { taps: [front] });
+  });
+
+  it('Dagster: a gzip bomb is "response too large", naming Dagster, not "could not be reached"', async (ctx) => {
+    const w = await world(ctx);
+    w.s.publishHead({ delayMs: 0 });
+    const front = await tap(ctx, w.s.dagster.baseUrl);
+    front.faults.push({ kind: 'gzip-bomb', match: operationIs('Workspace'), times: Infinity });
+    // Inflating 256 MiB takes seconds on a busy machine: the deadline must not be what ends it.
+    const run = await act(w, { ...dagsterUrlInput(w, through(front, w.s.dagster.baseUrl)), 'reload-timeout': '60s' });
+    failedCleanly(run, w, 'dagster', [/Dagster POST \/prod\/graphql answered a body larger than 256 MiB \(after decompression\): response too large\./], { taps: [front] });
+    expect(run.summary).not.toContain('could not be reached');
+    expect(front.requests.filter((request) => request.body.includes('AirliftSyncWorkspace'))).toHaveLength(1);
   });
 });
 

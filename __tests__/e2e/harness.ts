@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -83,6 +84,7 @@ export interface ActOptions {
   readonly sha?: string;
   /** Default true: every run of these suites is a debug run. */
   readonly debug?: boolean;
+  readonly onStdout?: (stdout: string) => void;
 }
 
 /** Runs the bundle with short deadlines and fast polls, in debug mode. */
@@ -102,6 +104,7 @@ export function act(world: World, inputs: Record<string, string> = {}, options: 
     sha: options.sha ?? world.s.head,
     env: { ...world.s.env, ...world.env, ...options.env },
     debug: options.debug ?? true,
+    ...(options.onStdout ? { onStdout: options.onStdout } : {}),
   });
 }
 
@@ -188,6 +191,18 @@ export function secretsOf(world: World, extra: readonly Secret[] = []): Secret[]
   ];
 }
 
+/** A secret as a server or proxy may quote it: as sent, URL-encoded, base64, JSON-escaped (inside a JSON text, escaped again). */
+export function secretForms(value: string): [form: string, value: string][] {
+  const json = JSON.stringify(value).slice(1, -1);
+  return [
+    ['raw', value],
+    ['URL-encoded', encodeURIComponent(value)],
+    ['base64', Buffer.from(value).toString('base64')],
+    ['JSON-escaped', json],
+    ['JSON-escaped twice', JSON.stringify(json).slice(1, -1)],
+  ];
+}
+
 /** Every place a secret could leak to, as text, by the origin that received it (undefined: the runner's own files). */
 export interface Written {
   readonly where: string;
@@ -221,7 +236,9 @@ export function expectNoSecretLeaks(run: ActionRun, world: World, options: { ext
     expect(secret.value.length, secret.name).toBeGreaterThan(8);
     for (const place of places) {
       if (place.origin === secret.origin) continue;
-      expect(place.text.includes(secret.value), `${secret.name} found in ${place.where}`).toBe(false);
+      for (const [form, value] of secretForms(secret.value)) {
+        expect(place.text.includes(value), `${secret.name} (${form}) found in ${place.where}`).toBe(false);
+      }
     }
     // The runner's mask command is the one place a secret may be written, once.
     expect(masked.filter((line) => line === `::add-mask::${secret.value}`).length, `${secret.name} masked at most once`).toBeLessThanOrEqual(1);
@@ -264,7 +281,13 @@ export type TapFaultKind =
   /** Forwards the request, then answers `status` (default 502) instead of the server's answer: a gateway timing out after the server acted. */
   | 'status-after-forward'
   /** `status` (default 200) with `body` as JSON: a server answering something else than usual. */
-  | 'json';
+  | 'json'
+  /** 200 and a JSON body that never ends, one byte a second. */
+  | 'trickle'
+  /** 200 and its headers, then nothing. */
+  | 'stall-after-headers'
+  /** 200 with a gzip body that inflates to 1 GiB of zeros. */
+  | 'gzip-bomb';
 
 export interface TapFault {
   readonly match?: (request: { method: string; path: string; body: string }) => boolean;
@@ -291,6 +314,12 @@ export interface Tap {
 
 const BOILERPLATE_HEADERS = new Set(['host', 'connection', 'content-length', 'content-type', 'accept', 'accept-encoding', 'accept-language', 'sec-fetch-mode', 'user-agent']);
 const LOGIN_PAGE = '<!DOCTYPE html><html><head><title>Sign in</title></head><body><form action="/login"><input name="password" type="password"></form></body></html>';
+
+/** 64 MiB of zeros as about 64 KiB of gzip, made once, when a test first needs it. */
+const GZIPPED_ZEROS = (() => {
+  let made: Buffer | undefined;
+  return () => (made ??= gzipSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 }));
+})();
 
 export async function startTap(target?: string, port = 0): Promise<Tap> {
   const requests: RawRequest[] = [];
@@ -344,6 +373,27 @@ export async function startTap(target?: string, port = 0): Promise<Tap> {
       case 'json':
         res.writeHead(fault.status ?? 200, { 'content-type': 'application/json' }).end(JSON.stringify(fault.body ?? null));
         return;
+      case 'trickle': {
+        res.writeHead(200, { 'content-type': 'application/json' }).write('{');
+        const timer = setInterval(() => res.write(' '), 1_000);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
+      case 'stall-after-headers':
+        res.writeHead(200, { 'content-type': 'application/json' }).flushHeaders();
+        return;
+      case 'gzip-bomb': {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        // Concatenated gzip members inflate to the sum of their parts: 16 x 64 MiB.
+        let sent = 0;
+        const more = (): void => {
+          while (sent < 16 && res.write(GZIPPED_ZEROS())) sent++;
+          if (sent < 16) res.once('drain', more);
+          else res.end();
+        };
+        more();
+        return;
+      }
       case 'echo-headers':
         // The headers that are not the client's boilerplate come first, within any excerpt the action quotes.
         res.writeHead(fault.status ?? 400, { 'content-type': 'application/json' }).end(
@@ -415,16 +465,19 @@ export async function refusedPort(): Promise<number> {
   return port;
 }
 
-/** Refuses connections on `port` for `afterMs`, then forwards it to `target`. */
-export function listenLater(port: number, target: string, afterMs: number, cleanup: Cleanup): void {
-  let tap: Tap | undefined;
-  const timer = setTimeout(() => {
-    void startTap(target, port).then((started) => (tap = started));
-  }, afterMs);
+/**
+ * Refuses connections on `port` until the run's log shows a refused attempt (`refused` matches its
+ * debug line), then forwards the port to `target`. Gated on the run's own words, not a timer: on a
+ * busy machine a timer can fire before the first attempt, and then nothing was ever refused.
+ */
+export function listenOnceRefused(port: number, target: string, refused: RegExp, cleanup: Cleanup): (stdout: string) => void {
+  let tap: Promise<Tap> | undefined;
   cleanup(async () => {
-    clearTimeout(timer);
-    await tap?.close();
+    await (await tap)?.close();
   });
+  return (stdout) => {
+    if (!tap && refused.test(stdout)) tap = startTap(target, port);
+  };
 }
 
 /** The same URL with another origin (the tap's), keeping path and trailing slash. */

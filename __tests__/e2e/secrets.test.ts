@@ -10,13 +10,15 @@
 // runner's `::add-mask::` line, and only at the origin it belongs to.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ScenarioOptions } from '../../sim/scenario.js';
-import { LOCATION } from '../../sim/scenario.js';
+import { AIRFLOW_PASSWORD, DAGSTER_TOKEN, LOCATION } from '../../sim/scenario.js';
 import {
   act,
+  BASIC_AUTH,
   cleanupOf,
   expectNoSecretLeaks,
   expectReported,
   openWorld,
+  secretForms,
   startTap,
   through,
   until,
@@ -124,12 +126,14 @@ const ROWS: readonly Row[] = [
     fault: 'Airflow 3 JWT expires mid-run',
     variant: 'Airflow 3 + Dagster+',
     arrange: (f) => {
-      f.w.s.publishHead({ delayMs: 1_500 });
-      return { inputs: { 'airflow-timeout': '8s' } };
+      // The push lands only once the tokens expired (see the fault matrix's JWT test): no race with a delay.
+      f.w.s.publishHead({ never: true });
+      return { inputs: { 'airflow-timeout': '30s' } };
     },
     during: async (f) => {
-      await until(() => f.w.s.airflow.requests.some((request) => request.apiPath === '/api/v2/dags'));
+      await until(() => f.w.s.airflow.requests.some((request) => request.apiPath === '/api/v2/dags'), 30_000);
       f.w.s.airflow.expireTokens();
+      f.w.s.publishHead({ delayMs: 0 });
     },
     result: 'synced',
   },
@@ -157,6 +161,25 @@ const ROWS: readonly Row[] = [
     arrange: (f) => void f.dagster.faults.push({ kind: 'echo-headers', status: 401, match: isOperation('Workspace'), times: Infinity }),
     result: 'failed',
   },
+  {
+    fault: 'Dagster GraphQL error quoting the request headers in every encoding',
+    variant: 'Airflow 3 + Dagster+',
+    arrange: (f) =>
+      void f.w.s.dagster.faults.push({ kind: 'graphql-errors', match: 'AirliftSyncWorkspace', message: quoting([DAGSTER_TOKEN, DAGSTER_HEADER.value]), times: Infinity }),
+    result: 'failed',
+  },
+  {
+    fault: "Airflow's version quoting the credentials",
+    variant: 'Airflow 2 + self-hosted',
+    arrange: (f) =>
+      void f.airflow.faults.push({
+        kind: 'json',
+        body: { version: `2.10.5 ${quoting([AIRFLOW_PASSWORD, BASIC_AUTH, AIRFLOW_HEADER.value])}`, git_version: null },
+        match: apiPath(f, '/api/v1/version'),
+        times: Infinity,
+      }),
+    result: 'synced',
+  },
   { fault: 'Dagster location stuck in LOADING', variant: 'Airflow 3 + Dagster+', arrange: (f) => f.w.s.dagster.setReload(LOCATION, 'stuck'), result: 'failed' },
   { fault: 'Dagster reload ends in a load error', variant: 'Airflow 2 + self-hosted', arrange: (f) => f.w.s.dagster.setReload(LOCATION, 'load-error'), result: 'failed' },
   { fault: 'GitHub API 503 twice', variant: 'Airflow 3 + Dagster+', arrange: (f) => void f.github.faults.push({ kind: 'status', status: 503, match: (r) => r.path.includes('/compare/'), times: 2 }), result: 'synced' },
@@ -175,6 +198,11 @@ const ROWS: readonly Row[] = [
     result: 'failed',
   },
 ];
+
+/** A server's text that quotes each secret in every form it could (Authorization: ..., %-encoded, base64, JSON in JSON). */
+function quoting(secrets: readonly string[]): string {
+  return secrets.flatMap((secret) => secretForms(secret).map(([form, value]) => `${form}=${value}`)).join(' ');
+}
 
 let scanned = 0;
 
@@ -210,6 +238,19 @@ describe.concurrent('secrets: debug runs through every fault', () => {
       expect(JSON.stringify(f.airflow.requests)).toContain(AIRFLOW_HEADER.value);
       expect(JSON.stringify(f.dagster.requests)).toContain(DAGSTER_HEADER.value);
       expect(JSON.stringify(f.github.requests)).toContain(f.w.inputs['github-token']!);
+    }
+  });
+
+  it('never quotes the credentials of a malformed URL input', async (ctx) => {
+    const w = await openWorld(cleanupOf(ctx));
+    const password = 'url-userinfo-secret-4242';
+    const malformed: Record<string, string>[] = [{ 'airflow-url': `https://admin:${password}@air flow.example.com` }, { 'dagster-cloud-url': `https://admin:${password}@dagster example.com/prod` }];
+    for (const inputs of malformed) {
+      const run = await act(w, inputs);
+      expect(run.exitCode).toBe(1);
+      expect(run.summary).toContain('is not a URL');
+      expect(run.report!.failures[0]!.message).toContain('https://***@');
+      scanned += expectNoSecretLeaks(run, w, { extra: [{ name: 'password in a URL input', value: password, origin: 'nowhere' }] });
     }
   });
 

@@ -29,6 +29,8 @@ export interface ActionOptions {
   readonly debug?: boolean;
   /** The bundle to run; default dist/index.js of this repository. */
   readonly bundle?: string;
+  /** Called with all of stdout so far whenever more arrives: a test reacts to what the run says, not to a timer. */
+  readonly onStdout?: (stdout: string) => void;
 }
 
 /** A runner's temp folder with the files a step reads and writes. */
@@ -89,7 +91,10 @@ export async function runAction(options: ActionOptions): Promise<ActionRun> {
   const child = spawn(process.execPath, [options.bundle ?? BUNDLE], { env, cwd: options.workspace });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    options.onStdout?.(stdout);
+  });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
   return { exitCode, stdout, stderr, ...readStepResults(files), summary: readFileSync(files.summary, 'utf8'), elapsedMs: Date.now() - started };

@@ -76,7 +76,9 @@ export interface AirflowClient {
   reparseFile(dag: LiveDag, deadline: Deadline): Promise<boolean>;
 }
 
-const VersionInfo = z.object({ version: z.string() });
+// The version is written to the log and the report as the server sent it: only what a version is
+// made of is kept (a line break could start a workflow command), at a version's length.
+const VersionInfo = z.object({ version: z.string().transform((version) => version.replace(/[^\w.+-]/g, '?').slice(0, 40)) });
 
 // Airflow 2 marks removed DAGs inactive, Airflow 3 stale; both become `active: false`.
 const DagV1 = z

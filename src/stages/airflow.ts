@@ -47,7 +47,8 @@ export async function connectAirflows(config: Config, log: Logger): Promise<Conn
             authInput: connection.authInput,
             urlInput: connection.urlInput,
           },
-          deadlineIn(CONNECT_TIMEOUT_MS),
+          // A user's short airflow-timeout bounds the connection too: a server that stalls must not hold the run for a minute.
+          deadlineIn(Math.min(CONNECT_TIMEOUT_MS, config.airflowTimeoutMs)),
         );
         log.info(`Airflow ${client.airflowVersion} at ${connection.url.origin} (API ${client.apiVersion}).`);
         return { index, config: instance, client };

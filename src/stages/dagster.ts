@@ -34,7 +34,8 @@ export interface DagsterDiscovery {
 export async function discoverDagster(config: Config, log: Logger): Promise<DagsterDiscovery> {
   const dagster = config.dagster!;
   const connection = dagsterConnection(dagster, (line) => log.debug(line));
-  const deadline = deadlineIn(DISCOVERY_TIMEOUT_MS);
+  // A user's short reload-timeout bounds discovery too: a server that stalls must not hold the run for two minutes.
+  const deadline = deadlineIn(Math.min(DISCOVERY_TIMEOUT_MS, config.reloadTimeoutMs));
   const client = await connectDagster(connection, deadline);
   const locations = await discoverLocations(client, deadline);
   for (const location of locations) {
