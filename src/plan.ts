@@ -123,7 +123,8 @@ function isFresh(held: HeldDag, head: PlanInput['head'], now?: NonNullable<HeldD
   const snapshot = held.snapshot;
   if (!snapshot) return false;
   if (now?.bundleVersion && snapshot.bundleVersion === now.bundleVersion) return true;
-  if (now?.lastParsedTime && snapshot.lastParsedTime === now.lastParsedTime) return true;
+  // The same instant may be written two ways (Z or +00:00, with or without microseconds).
+  if (now?.lastParsedTime && snapshot.lastParsedTime && Date.parse(snapshot.lastParsedTime) === Date.parse(now.lastParsedTime)) return true;
   if (!head) return false;
   if (snapshot.bundleVersion) return snapshot.bundleVersion === head.sha;
   const parsed = snapshot.lastParsedTime ? Date.parse(snapshot.lastParsedTime) : Number.NaN;
