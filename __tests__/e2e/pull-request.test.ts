@@ -22,9 +22,9 @@ function pullRequest(s: Scenario): Record<string, unknown> {
   };
 }
 
-async function plan(s: Scenario, gh: GitHubSimulator) {
+async function plan(s: Scenario, gh: GitHubSimulator, airflowTimeout = '10s') {
   return runAction({
-    inputs: { ...s.inputs, 'github-token': 'ghs_pull_request_token', 'poll-interval': '50ms', 'airflow-timeout': '10s' },
+    inputs: { ...s.inputs, 'github-token': 'ghs_pull_request_token', 'poll-interval': '50ms', 'airflow-timeout': airflowTimeout },
     eventName: 'pull_request',
     payload: pullRequest(s),
     workspace: s.repo.dir,
@@ -58,19 +58,12 @@ describe('pull requests', () => {
     const s = (scenario = await startScenario({ parseDelayMs: 0, reloadMs: 50 }));
     const gh = (github = await startGitHubSimulator({ repoDir: s.repo.dir, owner: 'acme', repo: 'airflow-dags', token: 'ghs_pull_request_token' }));
     // The pull request's code never reaches Airflow: nothing is published.
-    const run = await runAction({
-      inputs: { ...s.inputs, 'github-token': 'ghs_pull_request_token', 'poll-interval': '50ms', 'airflow-timeout': '3s' },
-      eventName: 'pull_request',
-      payload: pullRequest(s),
-      workspace: s.repo.dir,
-      sha: s.head,
-      env: { GITHUB_API_URL: gh.url },
-    });
+    const run = await plan(s, gh, '3s');
     expect(run.exitCode, run.stdout).toBe(0);
     expect(run.outputs.result).toBe('planned');
     expect(run.report!.failures).toEqual([]);
-    const plan = run.report!.dagster!.locations.find((location) => location.location === LOCATION)!;
-    expect(plan.reasons.map((reason) => ('dagId' in reason ? `${reason.kind} ${reason.dagId}` : reason.kind)).sort()).toEqual([
+    const planned = run.report!.dagster!.locations.find((location) => location.location === LOCATION)!;
+    expect(planned.reasons.map((reason) => ('dagId' in reason ? `${reason.kind} ${reason.dagId}` : reason.kind)).sort()).toEqual([
       'added new_reporting',
       'modified orders_etl',
       'removed legacy_export',
