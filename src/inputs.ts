@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { AirflowAuth } from './airflow/auth.js';
 import { isLoopback } from './http.js';
 import { ActionError } from './model.js';
+import type { NotChecked } from './outcome.js';
 
 export type ApiVersionSetting = 'auto' | 'v1' | 'v2';
 export type IgnoreSyntaxSetting = 'auto' | 'regexp' | 'glob';
@@ -73,8 +74,10 @@ export interface RebuildConfig {
 
 export interface Config {
   readonly instances: readonly AirflowInstanceConfig[];
-  /** Undefined when no Dagster input was given (only possible with dry-run). */
+  /** Undefined when no Dagster deployment or no Dagster+ token was given: `notChecked` says which. */
   readonly dagster?: DagsterConfig;
+  /** What cannot be compared for lack of an input or a secret (a fork pull request): the run then only plans. */
+  readonly notChecked: readonly NotChecked[];
   /** Locations named by `code-locations`: only these are considered. */
   readonly codeLocations: readonly string[];
   readonly dryRun: boolean;
@@ -82,6 +85,11 @@ export interface Config {
   readonly includeTags: boolean;
   readonly commentOnPullRequest: boolean;
   readonly airflowTimeoutMs: number;
+  /**
+   * airflow-parse-margin: when only a parse time is left as evidence, a parse counts only if it
+   * ended this long after the push (git-sync and bundle refreshes lag, and files are re-parsed on a timer).
+   */
+  readonly parseMarginMs: number;
   readonly reloadTimeoutMs: number;
   /** First pause between status polls; undefined: 1 s for Airflow (backing off), 5 s for Dagster. */
   readonly pollIntervalMs?: number;
@@ -119,25 +127,22 @@ export function readConfig(given: InputSource): Config {
   const instances = configPath
     ? readConfigFile(source, configPath, allowInsecureHttp)
     : [readSingleInstance(source, allowInsecureHttp)];
-  const dagster = readDagster(source, allowInsecureHttp);
-  if (!dagster && !dryRun) {
-    throw new ActionError(
-      'No Dagster deployment is configured, so there is nothing to reload.',
-      'Set dagster-cloud-organization and dagster-cloud-api-token (Dagster+) or dagster-url (self-hosted), or set dry-run: true to only report the DAG changes.',
-      'dagster-url',
-    );
-  }
-  const blind = instances.find((instance) => !instance.airflow);
-  if (blind && !dryRun) {
-    // Reloading before Airflow has parsed the push makes airlift cache the old DAGs again.
-    throw new ActionError(
-      `No Airflow URL is set${blind.name ? ` for instance "${blind.name}"` : ''}, so the action cannot wait until Airflow has parsed the push before reloading Dagster.`,
-      configPath
-        ? 'Give every instance in the config file a url (and its auth), or set dry-run: true to only report the DAG changes.'
-        : 'Set airflow-url (and its credentials), or set dry-run: true to only report the DAG changes.',
-      configPath ? 'config' : 'airflow-url',
-    );
-  }
+  const { dagster, notChecked: dagsterUnchecked } = readDagster(source, allowInsecureHttp);
+  // A missing URL or secret (as on a fork pull request) is not an error: the push is still read and
+  // reported, nothing is reloaded, and a notice names the input to set.
+  const notChecked: NotChecked[] = instances.flatMap((instance, index) =>
+    instance.airflow
+      ? []
+      : [
+          {
+            system: 'airflow' as const,
+            ...(instance.name ? { instance: instance.name } : {}),
+            message: `No Airflow URL is set${instance.name ? ` for instance "${instance.name}"` : ''}: Airflow was not compared, and Dagster is not reloaded before Airflow shows the push.`,
+            input: configPath ? `config instances[${index}].url` : 'airflow-url',
+          },
+        ],
+  );
+  if (dagsterUnchecked) notChecked.push(dagsterUnchecked);
   for (const instance of instances) {
     for (const folder of instance.dagsFolders) checkDagsFolder(source.workspace, folder, configPath ? 'config' : 'dags-folder');
   }
@@ -145,12 +150,14 @@ export function readConfig(given: InputSource): Config {
   return {
     instances,
     dagster,
+    notChecked,
     codeLocations: readList(source.input('code-locations')),
     dryRun,
     failOnImportErrors: readBoolean(source, 'fail-on-import-errors', true),
     includeTags: readBoolean(source, 'include-tags', false),
     commentOnPullRequest: readBoolean(source, 'comment-on-pull-request', true),
     airflowTimeoutMs: readDuration(source, 'airflow-timeout', 600_000),
+    parseMarginMs: readDuration(source, 'airflow-parse-margin', 30_000, true),
     reloadTimeoutMs: readDuration(source, 'reload-timeout', 600_000),
     ...(source.input('poll-interval').trim() ? { pollIntervalMs: readDuration(source, 'poll-interval', 0) } : {}),
     githubToken: secret(source, source.input('github-token').trim()),
@@ -308,68 +315,86 @@ function authInputName(
   return `${passwordInput} or ${tokenInput}`;
 }
 
-function readDagster(source: InputSource, allowInsecureHttp: boolean): DagsterConfig | undefined {
+function readDagster(source: InputSource, allowInsecureHttp: boolean): { dagster?: DagsterConfig; notChecked?: NotChecked } {
   const rawUrl = source.input('dagster-url').trim();
   const organization = source.input('dagster-cloud-organization').trim();
+  // dagster-cloud-url names the deployment on its own: it overrides organization, region and deployment.
+  const cloudUrl = source.input('dagster-cloud-url').trim();
   const headers = readHeaders(source, source.input('dagster-headers'), 'dagster-headers');
-  if (rawUrl && organization) {
+  if (rawUrl && (organization || cloudUrl)) {
+    const other = organization ? 'dagster-cloud-organization' : 'dagster-cloud-url';
     throw new ActionError(
-      'Both dagster-url and dagster-cloud-organization are set.',
-      'Use dagster-cloud-organization (with dagster-cloud-deployment and dagster-cloud-api-token) for Dagster+, or dagster-url for a self-hosted Dagster, not both.',
+      `Both dagster-url and ${other} are set.`,
+      'Use dagster-cloud-organization (with dagster-cloud-deployment and dagster-cloud-api-token) or dagster-cloud-url for Dagster+, or dagster-url for a self-hosted Dagster, not both.',
       'dagster-url',
     );
   }
-  if (organization) {
-    if (!/^[a-z0-9][a-z0-9-]*$/i.test(organization)) {
-      throw new ActionError(
-        `dagster-cloud-organization "${organization}" is not an organization name.`,
-        'Give only the ORG part of https://ORG.dagster.cloud, not a URL.',
-        'dagster-cloud-organization',
-      );
-    }
-    const deployment = source.input('dagster-cloud-deployment').trim() || 'prod';
-    if (!/^[\w-]+$/.test(deployment)) {
-      throw new ActionError(
-        `dagster-cloud-deployment "${deployment}" is not a deployment name.`,
-        'Give the deployment name as the Dagster+ UI shows it (prod, or a branch deployment name).',
-        'dagster-cloud-deployment',
-      );
-    }
+  if (organization || cloudUrl) {
+    const base = cloudUrl ? readUrl(cloudUrl, 'dagster-cloud-url', allowInsecureHttp, true).href.replace(/\/graphql\/?$/, '').replace(/\/?$/, '/') : dagsterPlusUrl(source, organization);
+    const urlInput = cloudUrl ? 'dagster-cloud-url' : 'dagster-cloud-organization';
     const token = secret(source, source.input('dagster-cloud-api-token').trim() || (source.env.DAGSTER_CLOUD_API_TOKEN ?? '').trim());
     if (!token) {
-      throw new ActionError(
-        'dagster-cloud-organization is set but no Dagster+ API token was given.',
-        'Set dagster-cloud-api-token to a user token with Editor or Admin rights, from a secret: dagster-cloud-api-token: ${{ secrets.DAGSTER_CLOUD_API_TOKEN }}.',
-        'dagster-cloud-api-token',
-      );
+      return {
+        notChecked: {
+          system: 'dagster',
+          message: `${urlInput} is set but dagster-cloud-api-token is empty (a pull request from a fork gets no secrets): Dagster was not compared or reloaded.`,
+          input: 'dagster-cloud-api-token',
+        },
+      };
     }
-    const region = readEnum(source, 'dagster-cloud-region', ['us', 'eu'] as const, 'us');
-    const override = source.input('dagster-cloud-url').trim();
-    const base = override
-      ? readUrl(override, 'dagster-cloud-url', allowInsecureHttp, true).href.replace(/\/graphql\/?$/, '').replace(/\/?$/, '/')
-      : `https://${organization}.${region === 'eu' ? 'eu.' : ''}dagster.cloud/${deployment}/`;
     return {
-      kind: 'dagster-plus',
-      endpoint: new URL('graphql', base),
-      uiUrl: new URL(base),
-      headers: { ...headers, 'Dagster-Cloud-Api-Token': token },
-      authInput: 'dagster-cloud-api-token',
-      urlInput: 'dagster-cloud-organization',
+      dagster: {
+        kind: 'dagster-plus',
+        endpoint: new URL('graphql', base),
+        uiUrl: new URL(base),
+        headers: { ...headers, 'Dagster-Cloud-Api-Token': token },
+        authInput: 'dagster-cloud-api-token',
+        urlInput,
+      },
     };
   }
   if (rawUrl) {
     const url = readUrl(rawUrl, 'dagster-url', allowInsecureHttp, Object.keys(headers).length > 0);
     const base = url.href.replace(/\/graphql\/?$/, '').replace(/\/?$/, '/');
     return {
-      kind: 'self-hosted',
-      endpoint: new URL('graphql', base),
-      uiUrl: new URL(base),
-      headers,
-      authInput: 'dagster-headers',
-      urlInput: 'dagster-url',
+      dagster: {
+        kind: 'self-hosted',
+        endpoint: new URL('graphql', base),
+        uiUrl: new URL(base),
+        headers,
+        authInput: 'dagster-headers',
+        urlInput: 'dagster-url',
+      },
     };
   }
-  return undefined;
+  return {
+    notChecked: {
+      system: 'dagster',
+      message: 'No Dagster deployment is configured: the code locations were not compared or reloaded.',
+      input: 'dagster-cloud-organization (Dagster+) or dagster-url (self-hosted)',
+    },
+  };
+}
+
+/** https://ORG[.eu].dagster.cloud/DEPLOYMENT/ from the organization, region and deployment inputs. */
+function dagsterPlusUrl(source: InputSource, organization: string): string {
+  if (!/^[a-z0-9][a-z0-9-]*$/i.test(organization)) {
+    throw new ActionError(
+      `dagster-cloud-organization "${organization}" is not an organization name.`,
+      'Give only the ORG part of https://ORG.dagster.cloud, not a URL.',
+      'dagster-cloud-organization',
+    );
+  }
+  const deployment = source.input('dagster-cloud-deployment').trim() || 'prod';
+  if (!/^[\w-]+$/.test(deployment)) {
+    throw new ActionError(
+      `dagster-cloud-deployment "${deployment}" is not a deployment name.`,
+      'Give the deployment name as the Dagster+ UI shows it (prod, or a branch deployment name).',
+      'dagster-cloud-deployment',
+    );
+  }
+  const region = readEnum(source, 'dagster-cloud-region', ['us', 'eu'] as const, 'us');
+  return `https://${organization}.${region === 'eu' ? 'eu.' : ''}dagster.cloud/${deployment}/`;
 }
 
 function readUrl(raw: string, input: string, allowInsecureHttp: boolean, carriesCredentials: boolean): URL {
@@ -461,11 +486,11 @@ export function parseDuration(raw: string): number | undefined {
   return Math.round(Number(match[1]) * unit);
 }
 
-function readDuration(source: InputSource, input: string, fallback: number): number {
+function readDuration(source: InputSource, input: string, fallback: number, zeroAllowed = false): number {
   const raw = source.input(input).trim();
   if (!raw) return fallback;
   const ms = parseDuration(raw);
-  if (ms === undefined || ms <= 0) {
+  if (ms === undefined || ms < 0 || (ms === 0 && !zeroAllowed)) {
     throw new ActionError(`${input} "${raw}" is not a duration.`, `Give seconds (600) or a number with a unit (90s, 10m, 1h).`, input);
   }
   return ms;

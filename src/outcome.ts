@@ -5,7 +5,8 @@ import type { LocationPlan } from './plan.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
-export type RunResult = 'synced' | 'in-sync' | 'planned' | 'failed';
+/** rejected: Airflow could not import a pushed file and keeps serving its previous DAGs (fail-on-import-errors: false). */
+export type RunResult = 'synced' | 'in-sync' | 'planned' | 'rejected' | 'failed';
 
 export type Stage = 'inputs' | 'changes' | 'airflow' | 'dagster';
 
@@ -16,6 +17,15 @@ export interface Failure {
   readonly fix: string;
   /** The input or config key at fault, when there is one. */
   readonly input?: string;
+}
+
+/** A system the run could not compare (no URL, no secret, as on a fork pull request), and the input that would let it. */
+export interface NotChecked {
+  readonly system: 'airflow' | 'dagster';
+  /** The Airflow instance, when several are configured. */
+  readonly instance?: string;
+  readonly message: string;
+  readonly input: string;
 }
 
 export interface FileProblem {
@@ -124,5 +134,7 @@ export interface RunReport {
   readonly airflow: readonly AirflowReport[];
   readonly dagster?: DagsterReport;
   readonly failures: readonly Failure[];
+  /** What was not compared, and why: the run then only plans. */
+  readonly notChecked?: readonly NotChecked[];
   readonly timings: { readonly totalMs: number; readonly changesMs: number; readonly airflowMs: number; readonly dagsterMs: number };
 }

@@ -56,8 +56,12 @@ export interface PlanInput {
   readonly peers: ReadonlyMap<string, readonly string[]>;
   /** Compare every DAG, not only the changed ones (schedule, workflow_dispatch). */
   readonly fullCheck: boolean;
-  /** The pushed head commit and when it was made: evidence a held DAG is already fresh. */
-  readonly head?: { readonly sha: string; readonly time: number };
+  /**
+   * The pushed head commit and when it was pushed: evidence a held DAG is already fresh. A parse time
+   * counts only `marginMs` after the push (the sync into Airflow lags it). Undefined for a pull request,
+   * whose code Airflow has never read.
+   */
+  readonly head?: { readonly sha: string; readonly time: number; readonly marginMs?: number };
 }
 
 export function planReloads(input: PlanInput): LocationPlan[] {
@@ -112,18 +116,19 @@ function planLocation(location: LocationHoldings, input: PlanInput): LocationPla
  * A location that already fetched the DAG after the push was parsed holds the
  * new structure (dagster-airlift reads tasks and the DAG record in the same
  * load). The record Airflow shows now, once it caught up, proves it exactly;
- * without it, Airflow 3's bundle version of the pushed commit does, and for
- * Airflow 2 a parse time later than the push.
+ * without it, Airflow 3's bundle version of the pushed commit does, and, as
+ * weak evidence, a parse time at least the margin after the push.
  */
 function isFresh(held: HeldDag, head: PlanInput['head'], now?: NonNullable<HeldDag['snapshot']>): boolean {
   const snapshot = held.snapshot;
   if (!snapshot) return false;
   if (now?.bundleVersion && snapshot.bundleVersion === now.bundleVersion) return true;
-  if (now?.lastParsedTime && snapshot.lastParsedTime === now.lastParsedTime) return true;
+  // The same instant may be written two ways (Z or +00:00, with or without microseconds).
+  if (now?.lastParsedTime && snapshot.lastParsedTime && Date.parse(snapshot.lastParsedTime) === Date.parse(now.lastParsedTime)) return true;
   if (!head) return false;
   if (snapshot.bundleVersion) return snapshot.bundleVersion === head.sha;
   const parsed = snapshot.lastParsedTime ? Date.parse(snapshot.lastParsedTime) : Number.NaN;
-  return Number.isFinite(parsed) && parsed >= head.time;
+  return Number.isFinite(parsed) && parsed >= head.time + (head.marginMs ?? 0);
 }
 
 /** The Airflow instance names the locations mirror: how a single-instance setup learns its name. */

@@ -49,6 +49,18 @@ export function renderAnnotations(report: RunReport): Annotation[] {
       annotations.push({ level: 'error', title: `Airflow import error (${airflow.instance})`, ...located(problem) });
     }
   }
+  for (const dag of rejected(report)) {
+    annotations.push({
+      level: 'warning',
+      title: 'DAG not updated in Airflow',
+      message: `Airflow could not import the pushed ${dag.file} and keeps serving the previous ${dag.dagId}: Dagster was not reloaded for it. Fix the import error and push again.`,
+      file: dag.file,
+      ...(dag.line ? { line: dag.line } : {}),
+    });
+  }
+  for (const entry of report.notChecked ?? []) {
+    annotations.push({ level: 'notice', title: `airlift-sync: ${entry.system === 'airflow' ? 'Airflow' : 'Dagster'} not checked`, message: `${entry.message} To check it, set ${entry.input}.` });
+  }
   for (const failure of report.failures) {
     annotations.push({ level: 'error', title: `airlift-sync: ${failure.stage} failed`, message: `${failure.message} Fix: ${failure.fix}` });
   }
@@ -60,12 +72,29 @@ function located(problem: FileProblem): Pick<Annotation, 'message' | 'file' | 'l
 }
 
 export function renderSummary(report: RunReport): string {
-  const parts = [headline(report), failuresSection(report), dagsSection(report), airflowSection(report), dagsterSection(report), footer(report)];
+  const parts = [headline(report), failuresSection(report), notCheckedSection(report), dagsSection(report), airflowSection(report), dagsterSection(report), footer(report)];
   return `${parts.filter(Boolean).join('\n\n')}\n`;
 }
 
 /** Tables up to this many rows are shown open; longer ones are counted, and their rows folded. */
 const OPEN_ROWS = 12;
+
+/** The pushed DAGs whose file Airflow could not import: it keeps serving their previous version. */
+function rejected(report: RunReport): DagChange[] {
+  const keys = new Set(report.airflow.flatMap((airflow) => airflow.dags.filter((dag) => dag.state === 'import-error').map((dag) => `${airflow.instance}\0${dag.dagId}`)));
+  return report.changes.dags.filter((dag) => keys.has(`${dag.instance}\0${dag.dagId}`));
+}
+
+function notCheckedSection(report: RunReport): string {
+  const entries = report.notChecked ?? [];
+  if (!entries.length) return '';
+  const items = entries.map((entry) => `- ℹ️ ${escape(sentence(entry.message))} To check it, set ${code(entry.input)}.`);
+  return `### Not checked
+
+The DAG changes below were read from the push; nothing was reloaded.
+
+${items.join('\n')}`;
+}
 
 function affected(report: RunReport): LocationReport[] {
   return (report.dagster?.locations ?? []).filter((location) => location.reload);
@@ -82,6 +111,7 @@ function headline(report: RunReport): string {
     synced: `✅ Reloaded ${plural(reloaded, 'code location')}`,
     'in-sync': '✅ Dagster is in sync with Airflow',
     planned: `📝 Plan: ${planned ? `reload ${plural(planned, 'code location')}` : 'nothing to reload'}`,
+    rejected: `⚠️ Airflow rejected ${plural(new Set(rejected(report).map((dag) => dag.file)).size, 'pushed file')}: it keeps serving the previous DAGs${reloaded ? `; reloaded ${plural(reloaded, 'code location')} for the rest` : ''}`,
     failed: `❌ airlift-sync failed${failedImpact(report)}`,
   }[report.result];
   const facts = [describeRange(report), dagCounts(report), report.dryRun ? 'plan only: nothing reloaded' : ''];
@@ -174,11 +204,13 @@ function dagsSection(report: RunReport): string {
   if (!dags.length && !notes.length) return `${title}\n\n${full ? 'No DAG file found.' : 'No DAG file changed.'}`;
   const instances = new Set(dags.map((dag) => dag.instance));
   const showInstance = instances.size > 1;
+  const refused = new Set(rejected(report));
   const rows = dags.map((dag) => [
     `${code(dag.dagId)}<br>${fileLink(report, dag.file, dag.line)}${dag.previousFile ? `<br>moved from ${code(dag.previousFile)}` : ''}`,
     ...(showInstance ? [escape(dag.instance)] : []),
-    ...(full ? [] : [changeText(dag)]),
-    full && dag.kind === 'added' ? shapeText(dag.after ?? { tasks: dag.tasksAdded, edges: dag.edgesAdded }) : structureDelta(dag),
+    ...(full ? [] : [refused.has(dag) ? `${changeText(dag)}: ❌ not applied (import error)` : changeText(dag)]),
+    // What Airflow rejected did not happen: its previous tasks and edges are still what Airflow serves.
+    refused.has(dag) ? 'Airflow keeps the previous version' : full && dag.kind === 'added' ? shapeText(dag.after ?? { tasks: dag.tasksAdded, edges: dag.edgesAdded }) : structureDelta(dag),
   ]);
   const header = ['DAG and file', ...(showInstance ? ['Airflow'] : []), ...(full ? [] : ['Change']), 'Tasks and edges'];
   let body = '';

@@ -5,7 +5,7 @@
 import type { Config } from './inputs.js';
 import type { Logger } from './log.js';
 import { ActionError, type PushRange } from './model.js';
-import type { Failure, RunReport, RunResult, Stage } from './outcome.js';
+import type { Failure, NotChecked, RunReport, RunResult, Stage } from './outcome.js';
 import { REPORT_SCHEMA_VERSION } from './outcome.js';
 import { HttpError } from './http.js';
 import { readChanges, type ChangesStage, type NamedInstance } from './stages/changes.js';
@@ -97,23 +97,31 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
   const active = changes && changes.range.kind !== 'skip' ? changes : undefined;
   let airflow: AirflowStage | undefined;
   if (active && !unknownLocations) {
+    // A pull request's code never reaches Airflow: its plan compares with what Airflow holds now.
+    const title = pullRequest ? 'Read what Airflow holds now' : 'Wait for Airflow to parse the push';
     airflow = await timed('airflowMs', () =>
-      log.group('Wait for Airflow to parse the push', () => compareAirflow(config, airflows, active, context.workspace, log, { pollInitialMs: config.pollIntervalMs })),
+      log.group(title, () =>
+        compareAirflow(config, airflows, active, context.workspace, log, { pollInitialMs: config.pollIntervalMs, mode: pullRequest ? 'snapshot' : 'wait' }),
+      ),
     );
     failures.push(...airflow.failures);
     collectGarbage();
   } else {
     failures.push(...airflows.flatMap((entry) => (entry.failure ? [entry.failure] : [])));
   }
+  const notChecked: NotChecked[] = [...config.notChecked, ...(airflow?.notChecked ?? []), ...airflows.flatMap((entry) => (entry.notChecked ? [entry.notChecked] : []))];
+  for (const entry of notChecked) log.info(`Not checked: ${entry.message} Set ${entry.input} to compare it.`);
+  // Nothing is reloaded unless every instance was compared: a reload before Airflow shows the push caches the old state.
+  const planOnly = config.dryRun || pullRequest || notChecked.length > 0;
 
   let dagster: RunReport['dagster'];
   if (discovery && active && !unknownLocations) {
     // Reloading before Airflow shows the push, or after the push could not be read, caches stale state again.
-    const planOnly = config.dryRun || pullRequest || !(airflow?.caughtUp ?? true);
+    const onlyPlan = planOnly || !(airflow?.caughtUp ?? true);
     try {
       const synced = await timed('dagsterMs', () =>
-        log.group(planOnly ? 'Plan Dagster reloads' : 'Reload Dagster code locations', () =>
-          syncDagster(config, discovery!, active, airflow, peersOf(config, active), { planOnly, pollIntervalMs: config.pollIntervalMs }, log),
+        log.group(onlyPlan ? 'Plan Dagster reloads' : 'Reload Dagster code locations', () =>
+          syncDagster(config, discovery!, acceptedChanges(active, airflow), airflow, peersOf(config, active), { planOnly: onlyPlan, pollIntervalMs: config.pollIntervalMs }, log),
         ),
       );
       failures.push(...synced.failures);
@@ -129,16 +137,17 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
   const range: PushRange = changes?.range ?? { kind: 'skip', event: context.eventName, reason: 'the push could not be read' };
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
-    result: resultOf(failures, dagster, config.dryRun || pullRequest),
+    result: resultOf(failures, dagster, planOnly, rejectedDags(airflow).size > 0),
     event: context.eventName,
     ...(context.repository ? { repository: context.repository } : {}),
     range,
     ...links(context, range),
-    dryRun: config.dryRun || pullRequest,
+    dryRun: planOnly,
     changes: changes?.report ?? emptyChanges(),
     airflow: airflow?.reports ?? [],
     ...(dagster ? { dagster } : {}),
     failures,
+    ...(notChecked.length ? { notChecked } : {}),
     timings: { totalMs: Date.now() - context.startedAt, ...timings },
   };
 }
@@ -181,9 +190,28 @@ function emptyChanges(): RunReport['changes'] {
   return { source: 'none', githubApiRequests: 0, dags: [], archives: [], syntaxErrors: [], dynamicDags: [], skippedFiles: [] };
 }
 
-function resultOf(failures: readonly Failure[], dagster: RunReport['dagster'], planOnly: boolean): RunResult {
+/**
+ * The DAGs whose pushed file Airflow could not import, as `instance\0dagId`: Airflow keeps serving
+ * their previous version, so a reload would only cache that again.
+ */
+function rejectedDags(airflow: AirflowStage | undefined): Set<string> {
+  return new Set((airflow?.reports ?? []).flatMap((report) => report.dags.filter((dag) => dag.state === 'import-error').map((dag) => `${report.instance}\0${dag.dagId}`)));
+}
+
+/** The push without the DAGs Airflow rejected: what Dagster is planned and confirmed against. */
+function acceptedChanges(changes: ChangesStage, airflow: AirflowStage | undefined): ChangesStage {
+  const rejected = rejectedDags(airflow);
+  if (!rejected.size) return changes;
+  return {
+    ...changes,
+    instances: changes.instances.map((entry) => ({ ...entry, changes: entry.changes.filter((change) => !rejected.has(`${change.instance}\0${change.dagId}`)) })),
+  };
+}
+
+function resultOf(failures: readonly Failure[], dagster: RunReport['dagster'], planOnly: boolean, rejected: boolean): RunResult {
   if (failures.length) return 'failed';
   if (planOnly) return 'planned';
+  if (rejected) return 'rejected';
   const reloaded = dagster?.locations.some((location) => location.reload) ?? false;
   return reloaded ? 'synced' : 'in-sync';
 }

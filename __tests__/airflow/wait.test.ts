@@ -39,6 +39,11 @@ const pushed = (sources: Record<string, string> = { 'dags/etl.py': ETL_V2 }, com
   sources: new Map(Object.entries(sources)),
 });
 
+/** etl.py, unchanged by the push, listed because it imports the changed `helpers` module. */
+function importerOfHelpers(): DagChange {
+  return change('unchanged', 'etl', 'dags/etl.py', { before: shapeOf(chain('extract', 'load')), after: shapeOf(chain('extract', 'load')), via: { module: 'helpers' } });
+}
+
 /** `ignoresReparse`: a processor on which parseDagFile does not speed anything up, so the publish delay is the wait. */
 async function etlInstance(version: 'v1' | 'v2', ignoresReparse = false): Promise<AirflowSimulator> {
   return simulator({
@@ -220,12 +225,12 @@ describe.each(VERSIONS)('waiting for Airflow to parse the push (%s)', (version) 
     expect(report.live.find((d) => d.dagId === 'old')).toMatchObject({ active: false });
   });
 
-  it('proves an unchanged DAG fresh by its stored source (or, on Airflow 3, its bundle version)', async () => {
+  it('proves a DAG edited without task changes fresh by its stored source (or, on Airflow 3, its bundle version)', async () => {
     const sim = await etlInstance(version, true);
     const withComment = `${ETL_V1}# helpers moved\n`;
     sim.publish({ commit: 'c0ffee', files: [{ path: 'etl.py', source: withComment, dags: [{ dagId: 'etl', tasks: chain('extract', 'load') }] }] }, { delayMs: 100 });
     const { client } = await connect(sim);
-    const unchanged = change('unchanged', 'etl', 'dags/etl.py', { via: { module: 'helpers' } });
+    const unchanged = change('unchanged', 'etl', 'dags/etl.py');
     const report = await waitUntilParsed(client, { changes: [unchanged], pushed: pushed({ 'dags/etl.py': withComment }) }, options([]));
     expect(report.dags[0]).toMatchObject({
       state: 'parsed',
@@ -234,14 +239,53 @@ describe.each(VERSIONS)('waiting for Airflow to parse the push (%s)', (version) 
     if (version === 'v1') expect(sim.requests.some((r) => r.apiPath.includes('/dagSources/'))).toBe(true);
   });
 
-  it('accepts a parse after the push as freshness when the pushed content is unknown', async () => {
+  it('does not take the unchanged file of a DAG that imports a changed helper as proof that Airflow re-parsed it', async () => {
+    // The DAG file did not change: Airflow's stored source equals the pushed file before any re-parse.
+    const sim = await simulator({
+      apiVersion: version,
+      dags: [dag('etl', 'etl.py', chain('extract', 'load'), { source: ETL_V1, lastParsedTime: new Date(Date.now() - 3_600_000).toISOString() })],
+      reparseDelayMs: 60_000,
+    });
+    const { client } = await connect(sim);
+    const report = await waitUntilParsed(client, { changes: [importerOfHelpers()], pushed: pushed({ 'dags/etl.py': ETL_V1 }) }, options([], { timeoutMs: 400 }));
+    expect(report.dags[0]).toMatchObject({ state: 'timed-out', disagreement: expect.stringMatching(/before the push$/) });
+  });
+
+  it('proves a DAG that imports a changed helper by a parse after the push (or its bundle version) and by its tasks and edges', async () => {
+    const sim = await simulator({
+      apiVersion: version,
+      dags: [dag('etl', 'etl.py', chain('extract', 'load'), { source: ETL_V1, lastParsedTime: new Date(Date.now() - 3_600_000).toISOString() })],
+      reparseDelayMs: 60_000,
+    });
+    sim.publish({ commit: 'c0ffee', files: [{ path: 'etl.py', source: ETL_V1, dags: [{ dagId: 'etl', tasks: chain('extract', 'load') }] }] }, { delayMs: 100 });
+    const { client } = await connect(sim);
+    const report = await waitUntilParsed(client, { changes: [importerOfHelpers()], pushed: { ...pushed({ 'dags/etl.py': ETL_V1 }), time: Date.now() - 1000 } }, options([]));
+    expect(report.dags[0]!.state).toBe('parsed');
+    expect(report.dags[0]!.proof).toMatch(
+      version === 'v1'
+        ? /^the tasks and edges read from the push are in Airflow, and time is the only evidence: Airflow parsed it at .*, after the push$/
+        : /^the tasks and edges read from the push are in Airflow, and its bundle_version is the pushed commit$/,
+    );
+  });
+
+  it('accepts a parse after the push as freshness when the pushed content is unknown, saying time is the only evidence', async () => {
     const sim = await simulator({ apiVersion: version, dags: [dag('etl', 'etl.py', chain('a'), { lastParsedTime: '2020-01-01T00:00:00+00:00' })], reparseDelayMs: 60_000 });
     const push = { time: Date.now(), sources: new Map<string, string>() };
     sim.publish({ commit: 'c1', files: [{ path: 'etl.py', dags: [{ dagId: 'etl', tasks: chain('a') }] }] }, { delayMs: 100 });
     const { client } = await connect(sim);
     const report = await waitUntilParsed(client, { changes: [change('unchanged', 'etl', 'dags/etl.py')], pushed: push }, options([]));
     expect(report.dags[0]!.state).toBe('parsed');
-    expect(report.dags[0]!.proof).toMatch(/^Airflow parsed it at .*, after the push$/);
+    expect(report.dags[0]!.proof).toMatch(/^time is the only evidence: Airflow parsed it at .*, after the push$/);
+  });
+
+  it('does not accept a parse within airflow-parse-margin of the push when time is the only evidence', async () => {
+    const sim = await simulator({ apiVersion: version, dags: [dag('etl', 'etl.py', chain('a'), { lastParsedTime: '2020-01-01T00:00:00+00:00' })], reparseDelayMs: 60_000 });
+    // git-sync had not delivered the push yet: the parse right after it read the old file.
+    const push = { time: Date.now(), marginMs: 60_000, sources: new Map<string, string>() };
+    sim.publish({ commit: 'c1', files: [{ path: 'etl.py', dags: [{ dagId: 'etl', tasks: chain('a') }] }] }, { delayMs: 50 });
+    const { client } = await connect(sim);
+    const report = await waitUntilParsed(client, { changes: [change('unchanged', 'etl', 'dags/etl.py')], pushed: push }, options([], { timeoutMs: 400 }));
+    expect(report.dags[0]).toMatchObject({ state: 'timed-out', disagreement: expect.stringMatching(/less than 60 s \(airflow-parse-margin\) after the push$/) });
   });
 
   it('compares only what was read of a partially read DAG, plus freshness', async () => {

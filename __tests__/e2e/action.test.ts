@@ -201,11 +201,11 @@ describe('end to end', () => {
 
   it('refuses bad inputs before sending anything, and still writes the summary and report', async () => {
     const s = await world();
-    const run = await act(s, { 'dagster-cloud-api-token': '' });
+    const run = await act(s, { 'airflow-username': '' });
     expect(run.exitCode).toBe(1);
     expect(run.outputs.result).toBe('failed');
-    expect(run.summary).toContain('no Dagster+ API token');
-    expect(run.stdout).toMatch(/::error.*dagster-cloud-api-token/);
+    expect(run.summary).toContain('Only half of airflow-username/airflow-password is set');
+    expect(run.stdout).toMatch(/::error.*airflow-username\/airflow-password/);
     expect(s.airflow.requests).toHaveLength(0);
     expect(s.dagster.operations).toHaveLength(0);
     expectValidReport(run);

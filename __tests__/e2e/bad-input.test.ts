@@ -65,13 +65,6 @@ const CASES: readonly Case[] = [
     inputs: (w) => ({ 'dagster-url': w.s.dagster.baseUrl }),
     says: ['Both dagster-url and dagster-cloud-organization are set'],
   },
-  {
-    category: 'neither dagster-url nor a Dagster+ organization',
-    input: 'dagster-url',
-    inputs: () => ({ 'dagster-cloud-organization': '', 'dagster-cloud-url': '', 'dagster-cloud-api-token': '' }),
-    says: ['No Dagster deployment is configured', 'dry-run: true'],
-  },
-  { category: 'a missing Dagster+ token', input: 'dagster-cloud-api-token', inputs: () => ({ 'dagster-cloud-api-token': '' }), says: ['no Dagster+ API token', 'secrets.DAGSTER_CLOUD_API_TOKEN'] },
   { category: 'half of the Airflow credentials', input: 'airflow-username/airflow-password', inputs: () => ({ 'airflow-username': '' }), says: ['Only half of'] },
   { category: 'a malformed header line', input: 'airflow-headers', inputs: () => ({ 'airflow-headers': 'X-Api-Key abc123' }), says: ['airflow-headers line 1 is not a header line', 'Name: value'] },
   {

@@ -372,7 +372,7 @@ describe.concurrent('fault matrix: Dagster', () => {
     w.s.publishHead({ delayMs: 0 });
     const port = await refusedPort();
     const run = await act(w, dagsterUrlInput(w, `http://127.0.0.1:${port}/prod/`));
-    failedCleanly(run, w, 'dagster', ['could not be reached: ECONNREFUSED', 'dagster-cloud-organization']);
+    failedCleanly(run, w, 'dagster', ['could not be reached: ECONNREFUSED', 'dagster-cloud-url']);
   });
 
   it('Dagster: survives a connection reset twice', async (ctx) => {

@@ -123,7 +123,7 @@ export function expectReported(run: ActionRun): void {
   expect(run.stdout).not.toMatch(/airlift-sync crashed|This is a bug in airlift-sync/);
 }
 
-export function expectSucceeded(run: ActionRun, result: 'synced' | 'in-sync' | 'planned' = 'synced'): void {
+export function expectSucceeded(run: ActionRun, result: 'synced' | 'in-sync' | 'planned' | 'rejected' = 'synced'): void {
   expect(run.exitCode, run.stdout + run.stderr).toBe(0);
   expect(run.outputs.result, run.summary).toBe(result);
   expect(run.report!.failures).toEqual([]);

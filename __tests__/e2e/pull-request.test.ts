@@ -22,9 +22,9 @@ function pullRequest(s: Scenario): Record<string, unknown> {
   };
 }
 
-async function plan(s: Scenario, gh: GitHubSimulator) {
+async function plan(s: Scenario, gh: GitHubSimulator, airflowTimeout = '10s') {
   return runAction({
-    inputs: { ...s.inputs, 'github-token': 'ghs_pull_request_token', 'poll-interval': '50ms', 'airflow-timeout': '10s' },
+    inputs: { ...s.inputs, 'github-token': 'ghs_pull_request_token', 'poll-interval': '50ms', 'airflow-timeout': airflowTimeout },
     eventName: 'pull_request',
     payload: pullRequest(s),
     workspace: s.repo.dir,
@@ -52,6 +52,27 @@ describe('pull requests', () => {
     expect(second.exitCode).toBe(0);
     expect(gh.comments).toHaveLength(1);
     expect(second.stdout).toContain('Plan comment updated on pull request #7');
+  });
+
+  it('never waits for Airflow to parse the pull request: it plans against what Airflow holds now and ends at once', async () => {
+    const s = (scenario = await startScenario({ parseDelayMs: 0, reloadMs: 50 }));
+    const gh = (github = await startGitHubSimulator({ repoDir: s.repo.dir, owner: 'acme', repo: 'airflow-dags', token: 'ghs_pull_request_token' }));
+    // The pull request's code never reaches Airflow: nothing is published.
+    const run = await plan(s, gh, '3s');
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.outputs.result).toBe('planned');
+    expect(run.report!.failures).toEqual([]);
+    const planned = run.report!.dagster!.locations.find((location) => location.location === LOCATION)!;
+    expect(planned.reasons.map((reason) => ('dagId' in reason ? `${reason.kind} ${reason.dagId}` : reason.kind)).sort()).toEqual([
+      'added new_reporting',
+      'modified orders_etl',
+      'removed legacy_export',
+    ]);
+    expect(run.report!.airflow[0]).toMatchObject({ status: 'compared', dags: [], waitedMs: 0, liveDagCount: 3 });
+    // One look at the DAG list: no polling, no tasks or sources read, no re-parse asked for.
+    expect(s.airflow.requests.filter((request) => /\/(tasks|dagSources|parseDagFile|importErrors)/.test(request.apiPath))).toEqual([]);
+    expect(s.airflow.requests.filter((request) => request.apiPath.endsWith('/dags')).length).toBe(1);
+    expect(s.dagster.location(LOCATION).reloads).toBe(0);
   });
 
   it('does not fail when the token may not comment (a fork)', async () => {

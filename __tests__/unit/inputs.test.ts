@@ -40,6 +40,23 @@ describe('readConfig', () => {
     expect(inputs.masked).toContain('user:tok3n');
   });
 
+  it('takes dagster-cloud-url alone as the Dagster+ deployment', () => {
+    const config = readConfig(source({ ...airflow, 'dagster-cloud-url': 'https://hooli.dagster.cloud/staging', 'dagster-cloud-api-token': 'user:tok3n' }));
+    expect(config.dagster).toMatchObject({ kind: 'dagster-plus', urlInput: 'dagster-cloud-url' });
+    expect(config.dagster!.endpoint.href).toBe('https://hooli.dagster.cloud/staging/graphql');
+    expect(config.notChecked).toEqual([]);
+  });
+
+  it.each([
+    ['the quick start with empty secrets (a fork pull request)', { ...airflow, 'dagster-cloud-organization': 'hooli', 'dagster-cloud-api-token': '' }, [['dagster', 'dagster-cloud-api-token']]],
+    ['no Airflow or Dagster input at all', {}, [['airflow', 'airflow-url'], ['dagster', 'dagster-cloud-organization (Dagster+) or dagster-url (self-hosted)']]],
+    ['no Airflow URL', { ...dagsterPlus, 'airflow-url': '' }, [['airflow', 'airflow-url']]],
+  ])('accepts %s, saying what will not be checked and which input to set', (_, inputs, expected) => {
+    const config = readConfig(source(inputs));
+    expect(config.notChecked.map((entry) => [entry.system, entry.input])).toEqual(expected);
+    expect(config.dryRun).toBe(false);
+  });
+
   it('takes the Dagster+ token from DAGSTER_CLOUD_API_TOKEN when the input is empty', () => {
     const config = readConfig(source({ ...airflow, 'dagster-cloud-organization': 'hooli' }, { DAGSTER_CLOUD_API_TOKEN: 'from-env' }));
     expect(config.dagster!.headers['Dagster-Cloud-Api-Token']).toBe('from-env');
@@ -62,8 +79,6 @@ describe('readConfig', () => {
 
   it.each([
     [{ ...dagsterPlus, 'dagster-url': 'https://d.example.com' }, 'dagster-url', /Both dagster-url and dagster-cloud-organization/],
-    [{}, 'dagster-url', /No Dagster deployment/],
-    [{ 'dagster-cloud-organization': 'hooli' }, 'dagster-cloud-api-token', /no Dagster\+ API token/],
     [{ 'dagster-url': 'not a url' }, 'dagster-url', /is not a URL/],
     [{ 'dagster-url': 'ftp://d.example.com' }, 'dagster-url', /ftp:/],
     [{ 'dagster-url': 'http://dagster.example.com', 'dagster-headers': 'X-Api-Key: k' }, 'dagster-url', /plain http/],
@@ -72,7 +87,6 @@ describe('readConfig', () => {
     [{ ...dagsterPlus, 'airflow-url': 'https://a.example.com', 'airflow-token': 't', 'airflow-password': 'p', 'airflow-username': 'u' }, 'airflow-token', /Both/],
     [{ ...dagsterPlus, 'airflow-url': 'https://a.example.com', 'airflow-username': 'u' }, 'airflow-username/airflow-password', /half/],
     [{ ...dagsterPlus, 'airflow-url': '', 'airflow-token': 't' }, 'airflow-url', /airflow-url is empty/],
-    [{ ...dagsterPlus, 'airflow-url': '' }, 'airflow-url', /cannot wait until Airflow has parsed the push/],
     [{ ...dagsterPlus, 'dags-folder': 'missing_folder' }, 'dags-folder', /does not exist/],
     [{ ...dagsterPlus, 'dags-folder': '../elsewhere' }, 'dags-folder', /outside the repository/],
     [{ ...dagsterPlus, 'dry-run': 'maybe' }, 'dry-run', /not a boolean/],

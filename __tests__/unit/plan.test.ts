@@ -79,6 +79,15 @@ describe('planReloads', () => {
     expect(plans[0]!.reasons.map((reason) => 'dagId' in reason && reason.dagId)).toEqual(['etl', 'v3']);
   });
 
+  it('calls a held parse time fresh only at least the margin after the push (git-sync lags it)', () => {
+    const pushedAt = Date.parse('2026-11-24T10:00:00Z');
+    const held = { etl: { snapshot: { lastParsedTime: '2026-11-24T10:00:05Z' } } };
+    const plan = (marginMs: number) =>
+      planReloads(input({ head: { sha: 'f'.repeat(40), time: pushedAt, marginMs }, changes: [change('etl', 'modified')], locations: [location('loc', { prod: held })] }))[0]!;
+    expect(plan(30_000)).toMatchObject({ reload: true, reasons: [{ kind: 'modified', dagId: 'etl' }] });
+    expect(plan(1_000)).toMatchObject({ reload: false });
+  });
+
   it('trusts the record Airflow shows now over the pushed commit (a re-run of an older push)', () => {
     const head = { sha: 'd'.repeat(40), time: Date.parse('2026-11-24T10:00:00Z') };
     const current = { bundleVersion: 'e'.repeat(40), lastParsedTime: '2026-11-24T10:05:00Z' };

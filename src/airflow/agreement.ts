@@ -8,8 +8,14 @@ import { producedBy, readStackTrace } from './import-errors.js';
 export interface PushedRevision {
   /** The pushed head commit: Airflow 3 git bundles report it as bundle_version. */
   readonly commit?: string;
-  /** When the push happened (ms since the epoch): a parse after it is fresh when nothing stronger is known. */
+  /** When the push happened (ms since the epoch). */
   readonly time: number;
+  /**
+   * When only a parse time is left as evidence, the parse must end at least this long after the push:
+   * git-sync or a bundle refresh lags the push, and Airflow re-parses unchanged files on a timer, so a
+   * parse just after the push may still have read the old file. Default 0.
+   */
+  readonly marginMs?: number;
   /** Content at head of the pushed DAG files, by repository path. */
   readonly sources: ReadonlyMap<string, string>;
 }
@@ -53,33 +59,47 @@ export function judge(change: DagChange, facts: Facts): Verdict {
   if (facts.liveFile !== undefined && facts.liveFile !== change.file) return waiting(`Airflow still reads it from ${facts.liveFile}`);
   if (change.kind === 'added') return parsed('Airflow lists it as active');
 
-  const expected = change.kind === 'modified' ? change.after : undefined;
+  // A DAG listed for a changed helper must at least show the tasks and edges its own file defines;
+  // the helper may add more, which the file's text cannot show.
+  const expected = change.kind === 'modified' || change.via ? change.after : undefined;
+  const partial = change.partial || change.via !== undefined;
   let shapeProof: string | undefined;
   if (expected) {
     if (!facts.tasks) return { settled: false, disagreement: 'tasks not read yet', needs: 'tasks' };
-    const difference = shapeDifference(expected, facts.tasks, change.partial);
+    const difference = shapeDifference(expected, facts.tasks, partial);
     if (difference) return waiting(difference);
-    shapeProof = change.partial ? 'the tasks and edges read from the push are in Airflow' : "Airflow's tasks and edges equal the pushed ones";
+    shapeProof = partial ? 'the tasks and edges read from the push are in Airflow' : "Airflow's tasks and edges equal the pushed ones";
     // A structure that could be the old one too proves nothing about which revision Airflow read.
-    if (!change.partial && hasStructuralChange(change)) return parsed(shapeProof);
+    if (!partial && hasStructuralChange(change)) return parsed(shapeProof);
   }
-  const fresh = freshness(change.file, live, facts);
+  const fresh = freshness(change, live, facts);
   if (!fresh.settled) return fresh;
   return parsed(shapeProof ? `${shapeProof}, and ${fresh.proof}` : fresh.proof);
 }
 
-function freshness(file: string, live: LiveDag, facts: Facts): Verdict {
+function freshness(change: DagChange, live: LiveDag, facts: Facts): Verdict {
   const { pushed } = facts;
   if (pushed.commit && live.bundleVersion === pushed.commit) return parsed('its bundle_version is the pushed commit');
-  const content = pushed.sources.get(file);
+  // A DAG listed for a changed helper module has the same file before and after the push: its stored
+  // source equals the pushed file whether or not Airflow re-parsed it, so it proves nothing.
+  const content = change.via ? undefined : pushed.sources.get(change.file);
   if (content !== undefined) {
     if (facts.source === undefined) return { settled: false, disagreement: 'stored source not read yet', needs: 'source' };
-    if (facts.source !== null && sameText(facts.source, content)) return parsed(`the source Airflow stored is the pushed ${file}`);
-    return waiting(`the source Airflow stored for ${file} is not the pushed revision yet`);
+    if (facts.source !== null && sameText(facts.source, content)) return parsed(`the source Airflow stored is the pushed ${change.file}`);
+    return waiting(`the source Airflow stored for ${change.file} is not the pushed revision yet`);
   }
-  // Without the pushed content, a parse after the push is the best evidence left.
+  return parsedAfterPush(live, pushed);
+}
+
+/** The weakest evidence, used only when no content can tell: a parse that ended a margin after the push. */
+function parsedAfterPush(live: LiveDag, pushed: PushedRevision): Verdict {
+  const margin = pushed.marginMs ?? 0;
   const parsedAt = live.lastParsedTime === undefined ? NaN : Date.parse(live.lastParsedTime);
-  if (parsedAt > pushed.time) return parsed(`Airflow parsed it at ${live.lastParsedTime}, after the push`);
+  const seconds = `${Math.round(margin / 1000)} s`;
+  if (parsedAt >= pushed.time + margin) {
+    return parsed(`time is the only evidence: Airflow parsed it at ${live.lastParsedTime}, ${margin ? `at least ${seconds} (airflow-parse-margin) ` : ''}after the push`);
+  }
+  if (parsedAt > pushed.time) return waiting(`Airflow last parsed it at ${live.lastParsedTime}, less than ${seconds} (airflow-parse-margin) after the push`);
   return waiting(`Airflow last parsed it ${live.lastParsedTime ? `at ${live.lastParsedTime}` : 'never'}, before the push`);
 }
 

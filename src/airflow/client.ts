@@ -185,7 +185,8 @@ export async function connectAirflow(connection: AirflowConnection, deadline: De
     try {
       return await send(target, { ...req, headers: { ...req.headers, ...sent } });
     } catch (error) {
-      if (!(error instanceof HttpError && error.status === 401) || !(await session.renew(sent, req.deadline))) throw error;
+      if (!(error instanceof HttpError && error.status === 401)) throw error;
+      if (!(await session.renew(sent, req.deadline))) throw explainBasicAuth(error, connection.auth, apiVersion);
       connection.log(`Airflow ${connection.instance}: ${where(req.method ?? 'GET', req.path)} answered 401; logged in again`);
       return send(target, { ...req, headers: { ...req.headers, ...session.headers() } });
     }
@@ -295,4 +296,19 @@ async function detectVersion(
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Airflow 2 refuses basic auth with 401 unless its API allows it: the default `[api] auth_backends`
+ * is session-only. The credentials may be right, so the fix names the setting as well.
+ */
+function explainBasicAuth(error: HttpError, auth: AirflowAuth, apiVersion: ApiVersion): HttpError {
+  if (apiVersion !== 'v1' || (auth.kind !== 'password' && auth.kind !== 'basic')) return error;
+  return new HttpError(
+    error.kind,
+    error.message,
+    `${error.fix} If they are right, Airflow 2 is not accepting basic auth: add airflow.api.auth.backend.basic_auth (or, with the FAB provider, airflow.providers.fab.auth_manager.api.auth.backend.basic_auth) to [api] auth_backends (AIRFLOW__API__AUTH_BACKENDS); the default, airflow.api.auth.backend.session, answers 401 to every basic-auth request.`,
+    error.status,
+    error.location,
+  );
 }

@@ -4,10 +4,10 @@ import { readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { connectAirflow, type AirflowClient } from '../airflow/client.js';
 import { waitUntilParsed } from '../airflow/wait.js';
-import { deadlineIn } from '../http.js';
+import { deadlineIn, HttpError } from '../http.js';
 import type { AirflowInstanceConfig, Config } from '../inputs.js';
 import { throttled, type Logger } from '../log.js';
-import type { AirflowReport, Failure } from '../outcome.js';
+import type { AirflowReport, Failure, NotChecked } from '../outcome.js';
 import type { LiveInstance } from '../plan.js';
 import { toFailure } from '../run.js';
 import type { ChangesStage } from './changes.js';
@@ -20,6 +20,8 @@ export interface ConnectedAirflow {
   readonly client?: AirflowClient;
   /** Set when the connection failed. */
   readonly failure?: Failure;
+  /** Set when Airflow wants credentials and none were given (a fork pull request gets no secrets). */
+  readonly notChecked?: NotChecked;
 }
 
 export interface AirflowStage {
@@ -28,7 +30,11 @@ export interface AirflowStage {
   readonly live: readonly LiveInstance[];
   /** False when any instance did not show the push: reloading then would cache the old state. */
   readonly caughtUp: boolean;
+  readonly notChecked: readonly NotChecked[];
 }
+
+/** wait: until Airflow has parsed the push; snapshot: what Airflow holds now (a pull request, whose code never reaches it). */
+export type AirflowMode = 'wait' | 'snapshot';
 
 export async function connectAirflows(config: Config, log: Logger): Promise<ConnectedAirflow[]> {
   return Promise.all(
@@ -53,7 +59,8 @@ export async function connectAirflows(config: Config, log: Logger): Promise<Conn
         log.info(`Airflow ${client.airflowVersion} at ${connection.url.origin} (API ${client.apiVersion}).`);
         return { index, config: instance, client };
       } catch (error) {
-        return { index, config: instance, failure: toFailure('airflow', error) };
+        const unchecked = withoutCredentials(instance, error);
+        return unchecked ? { index, config: instance, notChecked: unchecked } : { index, config: instance, failure: toFailure('airflow', error) };
       }
     }),
   );
@@ -65,7 +72,7 @@ export async function compareAirflow(
   changes: ChangesStage,
   workspace: string,
   log: Logger,
-  tuning: { readonly pollInitialMs?: number } = {},
+  tuning: { readonly pollInitialMs?: number; readonly mode?: AirflowMode } = {},
 ): Promise<AirflowStage> {
   const head = changes.range.kind === 'skip' ? undefined : changes.range.head;
   // Instances are independent Airflows: they are waited for at the same time.
@@ -75,29 +82,51 @@ export async function compareAirflow(
     failures: outcomes.flatMap((outcome) => outcome.failures),
     live: outcomes.flatMap((outcome) => outcome.live),
     caughtUp: outcomes.every((outcome) => outcome.caughtUp),
+    notChecked: outcomes.flatMap((outcome) => outcome.notChecked),
   };
 
   async function compareInstance(entry: ChangesStage['instances'][number]): Promise<AirflowStage> {
     const reports: AirflowReport[] = [];
     const failures: Failure[] = [];
     const live: LiveInstance[] = [];
+    const notChecked: NotChecked[] = [];
     let caughtUp = true;
     const connected = airflows.find((airflow) => airflow.index === entry.instance.index);
     const url = connected?.config.airflow?.url;
-    if (!connected || !url) return { reports, failures, live, caughtUp };
+    if (!connected || !url) return { reports, failures, live, caughtUp, notChecked };
     const name = entry.instance.name;
     const base = { instance: name, url: `${url.origin}${url.pathname}`, dags: [], importErrors: [], waitedMs: 0 };
     if (!connected.client) {
-      if (connected.failure) failures.push(connected.failure);
-      reports.push({ ...base, status: 'failed', requests: 0 });
-      return { reports, failures, live, caughtUp: false };
+      if (connected.failure) {
+        failures.push(connected.failure);
+        reports.push({ ...base, status: 'failed', requests: 0 });
+      }
+      return { reports, failures, live, caughtUp: false, notChecked };
     }
     const client = connected.client;
+    if (tuning.mode === 'snapshot') {
+      try {
+        const dags = await client.listDags(deadlineIn(CONNECT_TIMEOUT_MS));
+        const active = dags.filter((dag) => dag.active);
+        live.push({ instance: name, activeDagIds: new Set(active.map((dag) => dag.dagId)) });
+        log.info(`${name}: ${active.length} active DAGs in Airflow now; the pushed code is not in Airflow, so nothing is waited for.`);
+        reports.push({ ...base, apiVersion: client.apiVersion, status: 'compared', liveDagCount: active.length, requests: client.requestCount });
+      } catch (error) {
+        const unchecked = withoutCredentials(connected.config, error);
+        if (unchecked) notChecked.push(unchecked);
+        else {
+          failures.push(toFailure('airflow', error));
+          reports.push({ ...base, apiVersion: client.apiVersion, status: 'failed', requests: client.requestCount });
+        }
+      }
+      // Nothing here shows the pushed code in Airflow: a reload on this evidence would cache the old state.
+      return { reports, failures, live, caughtUp: false, notChecked };
+    }
     const progress = throttled((line) => log.info(line), 15_000);
     try {
       const result = await waitUntilParsed(
         client,
-        { changes: entry.changes, pushed: { commit: head, time: changes.pushedAt, sources: entry.sources } },
+        { changes: entry.changes, pushed: { commit: head, time: changes.pushedAt, marginMs: config.parseMarginMs, sources: entry.sources } },
         {
           files: { dagsFolders: entry.instance.dagsFolders, dagsPrefix: connected.config.airflow?.dagsPrefix, knownFiles: knownDagFiles(entry, workspace) },
           timeoutMs: config.airflowTimeoutMs,
@@ -171,11 +200,31 @@ export async function compareAirflow(
       });
     } catch (error) {
       caughtUp = false;
-      failures.push(toFailure('airflow', error));
-      reports.push({ ...base, apiVersion: client.apiVersion, status: 'failed', requests: client.requestCount });
+      const unchecked = withoutCredentials(connected.config, error);
+      if (unchecked) notChecked.push(unchecked);
+      else {
+        failures.push(toFailure('airflow', error));
+        reports.push({ ...base, apiVersion: client.apiVersion, status: 'failed', requests: client.requestCount });
+      }
     }
-    return { reports, failures, live, caughtUp };
+    return { reports, failures, live, caughtUp, notChecked };
   }
+}
+
+/**
+ * Airflow refused a request that carried no credentials at all: the secrets are empty (a pull
+ * request from a fork gets none), which is not the run's fault. Undefined for any other error.
+ */
+function withoutCredentials(instance: AirflowInstanceConfig, error: unknown): NotChecked | undefined {
+  const connection = instance.airflow;
+  if (!connection || connection.auth.kind !== 'none' || Object.keys(connection.headers).length > 0) return undefined;
+  if (!(error instanceof HttpError) || error.kind !== 'auth') return undefined;
+  return {
+    system: 'airflow',
+    ...(instance.name ? { instance: instance.name } : {}),
+    message: `Airflow${instance.name ? ` (${instance.name})` : ''} wants credentials and none were given (a pull request from a fork gets no secrets): Airflow was not compared, and Dagster was not reloaded.`,
+    input: connection.authInput,
+  };
 }
 
 /** DAG files of the checked-out head: how an Airflow 2 `fileloc` prefix is detected. */

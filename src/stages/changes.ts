@@ -7,6 +7,7 @@ import type { Config, IgnoreSyntaxSetting } from '../inputs.js';
 import type { Logger } from '../log.js';
 import type { DagChange, DagFileRead, PushRange } from '../model.js';
 import type { ChangesReport, FileProblem } from '../outcome.js';
+import type { PlanInput } from '../plan.js';
 import type { RunContext } from '../run.js';
 import { helperSources } from './helper-source.js';
 
@@ -228,4 +229,13 @@ function pushTime(context: RunContext): number {
   const pushedAt = payload?.repository?.pushed_at;
   if (typeof pushedAt === 'number' && pushedAt > 0) return pushedAt * 1000;
   return context.startedAt;
+}
+
+/**
+ * The pushed head the plan may call a held DAG fresh against. None for a pull request: Airflow has
+ * never read its code, so no record Airflow made can be fresh for it.
+ */
+export function pushedHead(changes: ChangesStage, marginMs: number): PlanInput['head'] {
+  if (changes.range.kind === 'skip' || changes.range.event.startsWith('pull_request')) return undefined;
+  return { sha: changes.range.head, time: changes.pushedAt, marginMs };
 }

@@ -19,7 +19,7 @@ import { ActionError } from '../model.js';
 import type { DagsterReport, Failure, LocationRefresh, LocationReport } from '../outcome.js';
 import { planReloads, type LocationHoldings, type LocationPlan } from '../plan.js';
 import type { AirflowStage } from './airflow.js';
-import type { ChangesStage } from './changes.js';
+import { pushedHead, type ChangesStage } from './changes.js';
 
 const DISCOVERY_TIMEOUT_MS = 120_000;
 /** Reloads at once: each restarts a code server, so a few at a time is plenty. */
@@ -83,7 +83,7 @@ export async function syncDagster(
     live: airflow?.live ?? [],
     peers,
     fullCheck: changes.range.kind === 'full',
-    head: changes.range.kind === 'skip' ? undefined : { sha: changes.range.head, time: changes.pushedAt },
+    head: pushedHead(changes, config.parseMarginMs),
   });
   const byName = new Map(considered.map((location) => [location.name, location]));
   const client = discovery.client;
