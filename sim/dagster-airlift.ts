@@ -20,7 +20,7 @@ export interface SimDag {
   readonly tasks?: readonly string[];
   /** Default /opt/airflow/dags/<dag id>.py. */
   readonly fileloc?: string;
-  /** Airflow's last_parsed_time in the record airlift fetched. Default: when the location loaded. */
+  /** Airflow's last_parsed_time in the record airlift fetched. Default: when airlift fetched it. */
   readonly lastParsedTime?: string;
   /** Airflow 3's bundle_version; absent from Airflow 2 records. */
   readonly bundleVersion?: string | null;
@@ -90,7 +90,26 @@ export interface SimLocation {
   readonly stateRefresh?: StateRefreshBehaviour;
   /** For `accepted`: how long the refresh keeps running after the answer. Default 50 ms. */
   readonly stateRefreshMs?: number;
+  /**
+   * `dagster code-server start --fixed-server-id <id>`: every real reload re-imports, yet the server id (and so
+   * Dagster's versionKey) stays this value (dagster/_grpc/proxy_server.py, GetServerId).
+   */
+  readonly fixedServerId?: string;
+  /**
+   * Served by `dagster dev`: every load refreshes each component's state, whatever its defs_state
+   * (StateBackedComponent.build_defs: `using_dagster_dev() and refresh_if_dev`, which defaults to true).
+   */
+  readonly dev?: boolean;
+  /** The location's DAG filter (dag_selector_fn, retrieval_filter, the component's filter): false leaves the DAG out. */
+  readonly dagFilter?: (dagId: string) => boolean;
 }
+
+/**
+ * The defs-state versions of the modes that keep no versions: constants, not per-server values
+ * (dagster_shared/serdes/objects/models/defs_state_info.py: LOCAL_STATE_VERSION, CODE_SERVER_STATE_VERSION).
+ */
+export const LOCAL_STATE_VERSION = '__local__';
+export const CODE_SERVER_STATE_VERSION = '__code_server__';
 
 export function airliftLocation(
   name: string,
@@ -118,12 +137,7 @@ export interface Definitions {
   readonly stateKeys: readonly { readonly key: string; readonly instance: string; readonly management: DefsStateManagement }[];
 }
 
-export function definitions(
-  location: string,
-  airflow: readonly SimAirflowInstance[],
-  assets: readonly (readonly string[])[],
-  loadedAt: Date,
-): Definitions {
+export function definitions(location: string, airflow: readonly SimAirflowInstance[], assets: readonly (readonly string[])[]): Definitions {
   const jobs: Record<string, unknown>[] = [];
   const assetNodes: Record<string, unknown>[] = assets.map((path) => assetNode(location, path, ['python'], []));
   const sensors: Record<string, unknown>[] = [];
@@ -134,7 +148,7 @@ export function definitions(
     const withSourceCode = source.dags.length < 50;
     for (const dag of source.dags) {
       const dagMetadata = [
-        json('Dag Info (raw)', dagInfo(dag, loadedAt)),
+        json('Dag Info (raw)', dagInfo(dag)),
         text('Dag ID', dag.dagId),
         url('Link to DAG', `${webserver}/dags/${dag.dagId}`),
         json('dagster-airlift/peered-dag-mapping', [{ dag_id: dag.dagId }]),
@@ -169,7 +183,7 @@ export function definitions(
   return { jobs, assetNodes, sensors, stateKeys };
 }
 
-function dagInfo(dag: SimDag, loadedAt: Date): Record<string, unknown> {
+function dagInfo(dag: SimDag): Record<string, unknown> {
   const fileloc = dag.fileloc ?? `/opt/airflow/dags/${dag.dagId}.py`;
   return {
     dag_id: dag.dagId,
@@ -178,7 +192,7 @@ function dagInfo(dag: SimDag, loadedAt: Date): Record<string, unknown> {
     file_token: Buffer.from(fileloc).toString('base64url'),
     is_active: true,
     is_paused: false,
-    last_parsed_time: dag.lastParsedTime ?? loadedAt.toISOString(),
+    last_parsed_time: dag.lastParsedTime ?? null,
     ...(dag.bundleVersion === undefined ? {} : { bundle_version: dag.bundleVersion }),
     owners: ['airflow'],
     tags: [],

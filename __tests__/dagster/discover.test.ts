@@ -69,7 +69,7 @@ describe('discovery of what dagster-airlift builds', () => {
     const [location] = await discoverLocations(client);
 
     expect(asObject(location!)).toEqual({ composer: { 'sales.daily': ['publish'], ops: [] } });
-    expect(location!.stateKeys).toEqual([{ key: 'AirflowInstanceComponent[composer]', version: sim.location('component').versionKey, management: 'LEGACY_CODE_SERVER_SNAPSHOTS' }]);
+    expect(location!.stateKeys).toEqual([{ key: 'AirflowInstanceComponent[composer]', version: '__code_server__', management: 'LEGACY_CODE_SERVER_SNAPSHOTS' }]);
   });
 
   it('keeps an instance that has no DAGs left, and reports job-based DAGs of several instances as unattributed', async () => {

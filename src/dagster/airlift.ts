@@ -39,7 +39,7 @@ export interface DagSnapshot {
 export interface DagView {
   /** Task ids known from task-mapping metadata: the mapped ones only, possibly none. */
   readonly tasks: readonly string[];
-  /** From the "Dag Info (raw)" metadata, when the location shows it and it was read (not by readLocation). */
+  /** From the "Dag Info (raw)" metadata, when the location shows it. */
   readonly snapshot?: DagSnapshot;
 }
 
@@ -55,9 +55,7 @@ interface Found {
   snapshot?: DagSnapshot;
 }
 
-/** `snapshots`: read each DAG's "Dag Info (raw)" record; a confirmation after a reload needs none. */
-export function airflowMirror(repositories: readonly Repository[], stateKeys: readonly string[], { snapshots = true } = {}): AirflowMirror {
-  const snapshotOf = snapshots ? dagSnapshot : () => undefined;
+export function airflowMirror(repositories: readonly Repository[], stateKeys: readonly string[]): AirflowMirror {
   const dags = new Map<string, Map<string, Found>>();
   const dagsOf = (instance: string) => {
     let found = dags.get(instance);
@@ -85,13 +83,13 @@ export function airflowMirror(repositories: readonly Repository[], stateKeys: re
     for (const job of repository.jobs) {
       const tags = new Map(job.tags.map((tag) => [tag.key, tag.value]));
       const dagId = tags.get(DAG_ID_TAG);
-      if (dagId && tags.get(EXTERNAL_JOB_SOURCE_TAG) === 'airflow') jobDags.push({ dagId, snapshot: snapshotOf(byLabel(job.metadataEntries)) });
+      if (dagId && tags.get(EXTERNAL_JOB_SOURCE_TAG) === 'airflow') jobDags.push({ dagId, snapshot: dagSnapshot(byLabel(job.metadataEntries)) });
     }
     for (const asset of repository.assetNodes) {
       const path = asset.assetKey.path;
       const metadata = byLabel(asset.metadataEntries);
       const dag = dagAsset(path, metadata, asset.kinds);
-      if (dag) note(dag.instance, dag.dagId, snapshotOf(metadata));
+      if (dag) note(dag.instance, dag.dagId, dagSnapshot(metadata));
       const automapped = path.length === 5 && path[1] === 'dag' && path[3] === 'task' ? path[0] : undefined;
       for (const handle of jsonHandles(metadata.get(TASK_MAPPING))) {
         if (handle.task_id) taskMappings.push({ instance: automapped, dagId: handle.dag_id, taskId: handle.task_id });
