@@ -24,6 +24,8 @@ export interface SimDag {
   readonly lastParsedTime?: string;
   /** Airflow 3's bundle_version; absent from Airflow 2 records. */
   readonly bundleVersion?: string | null;
+  /** A user asset mapped to the whole DAG (assets_with_dag_mappings): metadata dagster-airlift/dag-mapping. */
+  readonly mappedAsset?: string;
 }
 
 export interface SimAirflowInstance {
@@ -35,6 +37,12 @@ export interface SimAirflowInstance {
   readonly defsState?: DefsStateManagement;
   /** Default https://airflow.invalid/<instance>. */
   readonly webserverUrl?: string;
+  /**
+   * `older`: what earlier airlift releases built: build_defs_from_airflow_instance with the plain sensor
+   * `airflow_dag_status_sensor` and DAG assets without kinds or peered mapping; AirflowInstanceComponent's
+   * monitoring job run by the schedule `<instance>__airflow_monitoring_job_schedule`.
+   */
+  readonly release?: 'older';
 }
 
 /**
@@ -133,6 +141,7 @@ export interface Definitions {
   readonly jobs: readonly Record<string, unknown>[];
   readonly assetNodes: readonly Record<string, unknown>[];
   readonly sensors: readonly Record<string, unknown>[];
+  readonly schedules: readonly Record<string, unknown>[];
   /** AirflowInstanceComponent's defs-state keys, one per component instance. */
   readonly stateKeys: readonly { readonly key: string; readonly instance: string; readonly management: DefsStateManagement }[];
 }
@@ -141,24 +150,27 @@ export function definitions(location: string, airflow: readonly SimAirflowInstan
   const jobs: Record<string, unknown>[] = [];
   const assetNodes: Record<string, unknown>[] = assets.map((path) => assetNode(location, path, ['python'], []));
   const sensors: Record<string, unknown>[] = [];
+  const schedules: Record<string, unknown>[] = [];
   const stateKeys: Definitions['stateKeys'][number][] = [];
   for (const source of airflow) {
     const { instance } = source;
     const webserver = source.webserverUrl ?? `https://airflow.invalid/${instance}`;
     const withSourceCode = source.dags.length < 50;
+    const older = source.release === 'older';
     for (const dag of source.dags) {
       const dagMetadata = [
         json('Dag Info (raw)', dagInfo(dag)),
         text('Dag ID', dag.dagId),
         url('Link to DAG', `${webserver}/dags/${dag.dagId}`),
-        json('dagster-airlift/peered-dag-mapping', [{ dag_id: dag.dagId }]),
+        ...(older ? [] : [json('dagster-airlift/peered-dag-mapping', [{ dag_id: dag.dagId }])]),
         ...(withSourceCode ? [markdown('Source Code', `\n\`\`\`python\n# ${dag.dagId}\n\`\`\`\n`)] : []),
       ];
+      if (dag.mappedAsset) assetNodes.push(assetNode(location, [dag.mappedAsset], ['airliftmapped'], [json('dagster-airlift/dag-mapping', [{ dag_id: dag.dagId }])]));
       if (source.style === 'component') {
         const tags = { 'dagster/kind/airflow': '', 'dagster/external_job_source': 'airflow', 'dagster-airlift/airflow-dag-id': dag.dagId };
         jobs.push(job(validDagsterName(dag.dagId), tags, dagMetadata, (dag.tasks ?? []).length > 0));
       } else {
-        assetNodes.push(assetNode(location, [instance, 'dag', validDagsterName(dag.dagId)], ['airflow', 'dag'], dagMetadata));
+        assetNodes.push(assetNode(location, [instance, 'dag', validDagsterName(dag.dagId)], older ? [] : ['airflow', 'dag'], dagMetadata));
       }
       for (const task of dag.tasks ?? []) {
         assetNodes.push(
@@ -174,13 +186,14 @@ export function definitions(location: string, airflow: readonly SimAirflowInstan
     }
     if (source.style === 'component') {
       jobs.push(job(`${instance}__airflow_monitoring_job`, {}, [], false));
-      sensors.push(sensor(`${instance}__airflow_monitoring_job_sensor`));
+      if (older) schedules.push(schedule(`${instance}__airflow_monitoring_job_schedule`));
+      else sensors.push(sensor(`${instance}__airflow_monitoring_job_sensor`));
       stateKeys.push({ key: stateKey(instance), instance, management: source.defsState ?? 'LEGACY_CODE_SERVER_SNAPSHOTS' });
     } else {
-      sensors.push(sensor(`${instance}__airflow_dag_status_sensor`));
+      sensors.push(sensor(older ? 'airflow_dag_status_sensor' : `${instance}__airflow_dag_status_sensor`));
     }
   }
-  return { jobs, assetNodes, sensors, stateKeys };
+  return { jobs, assetNodes, sensors, schedules, stateKeys };
 }
 
 function dagInfo(dag: SimDag): Record<string, unknown> {
@@ -225,6 +238,10 @@ function assetNode(location: string, path: readonly string[], kinds: readonly st
     tags: kinds.map((kind) => ({ key: `dagster/kind/${kind}`, value: '' })),
     metadataEntries,
   };
+}
+
+function schedule(name: string): Record<string, unknown> {
+  return { __typename: 'Schedule', id: name, name, cronSchedule: '* * * * *' };
 }
 
 function sensor(name: string): Record<string, unknown> {

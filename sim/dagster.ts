@@ -312,6 +312,7 @@ export async function startDagsterSimulator(options: DagsterSimulatorOptions = {
         location: repositoryLocation,
         jobs: defs.jobs,
         sensors: () => defs.sensors,
+        schedules: defs.schedules,
         assetNodes: defs.assetNodes,
         displayMetadata: [],
       },

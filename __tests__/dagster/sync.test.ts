@@ -9,6 +9,7 @@ import { readConfig } from '../../src/inputs.js';
 import type { Logger } from '../../src/log.js';
 import type { DagChange } from '../../src/model.js';
 import type { Failure } from '../../src/outcome.js';
+import type { AirflowStage } from '../../src/stages/airflow.js';
 import type { ChangesStage } from '../../src/stages/changes.js';
 import { discoverDagster, syncDagster } from '../../src/stages/dagster.js';
 import { airliftLocation, type DagsterSimulator, type DagsterSimulatorOptions, type DefsStateManagement, type SimLocation } from '../../sim/dagster.js';
@@ -73,6 +74,8 @@ interface World {
   readonly dagster?: DagsterSimulatorOptions;
   readonly inputs?: Record<string, string>;
   readonly workflow?: SimWorkflow;
+  /** Active DAG ids of live Airflow, as the Airflow stage found them; by default the stage is not run. */
+  readonly live?: readonly string[];
 }
 
 async function sync(world: World, changes: ChangesStage = pushed(added), planOnly = false) {
@@ -98,7 +101,8 @@ async function sync(world: World, changes: ChangesStage = pushed(added), planOnl
   const lines: string[] = [];
   const log: Logger = { info: (line) => lines.push(line), debug: () => undefined, warning: (line) => lines.push(line), group: (_, work) => work() };
   const discovery = await discoverDagster(config, log);
-  const { report, failures } = await syncDagster(config, discovery, changes, undefined, new Map(), { planOnly, pollIntervalMs: 10 }, log);
+  const airflow: AirflowStage | undefined = world.live ? { reports: [], failures: [], caughtUp: true, live: [{ instance: 'prod', activeDagIds: new Set(world.live) }] } : undefined;
+  const { report, failures } = await syncDagster(config, discovery, changes, airflow, new Map(), { planOnly, pollIntervalMs: 10 }, log);
   const location = (name: string) => report.locations.find((candidate) => candidate.location === name)!;
   return { report, failures, location, lines };
 }
@@ -231,6 +235,27 @@ describe('`dagster dev`, which refreshes every state on reload', () => {
     expect(location('airlift')).toMatchObject({ outcome: 'loaded', refresh: { via: 'reload' } });
     expect(location('airlift').outOfSync).toBeUndefined();
     expect(dagster!.location('airlift')).toMatchObject({ reloads: 1, dags: { prod: ['a', 'new_dag'] } });
+  });
+});
+
+describe('a DAG the location leaves out on purpose', () => {
+  const filtered = () => airliftLocation('airlift', { instance: 'prod', dags: dags('a') }, { dagFilter: (dagId) => dagId !== 'new_dag' });
+
+  it('is reported as excluded by the location, not as a failure, after a reload that fetched Airflow again', async () => {
+    const { failures, location, report } = await sync({ locations: [filtered()], live: ['a', 'new_dag'] });
+
+    expect(failures).toEqual([]);
+    expect(location('airlift')).toMatchObject({ outcome: 'loaded', excluded: [{ instance: 'prod', dagId: 'new_dag' }] });
+    expect(location('airlift').outOfSync).toBeUndefined();
+    expect(report.locations).toHaveLength(1);
+  });
+
+  it('is still a failure when Airflow does not have it either', async () => {
+    const { failures, location } = await sync({ locations: [filtered()], live: ['a'] });
+
+    expect(location('airlift')).toMatchObject({ outcome: 'loaded', outOfSync: ['new_dag'] });
+    expect(location('airlift').excluded).toBeUndefined();
+    expect(messages(failures)).toMatch(/new_dag missing/);
   });
 });
 
