@@ -129,6 +129,17 @@ describe('planReloads', () => {
   });
 });
 
+describe('a comment-only push', () => {
+  it('leaves a location alone although the Source Code text airlift holds is now stale', () => {
+    const head = { sha: 'a'.repeat(40), time: Date.parse('2026-11-24T10:00:00Z') };
+    const [plan] = planReloads(
+      input({ head, changes: [change('etl', 'unchanged')], locations: [location('airlift_prod', { prod: { etl: { snapshot: { lastParsedTime: '2026-11-24T09:00:00Z' } } } })] }),
+    );
+
+    expect(plan).toMatchObject({ reload: false, reasons: [] });
+  });
+});
+
 describe('DAGs a location leaves out on purpose', () => {
   const head = { sha: 'a'.repeat(40), time: Date.parse('2026-11-24T10:00:00Z') };
   const live = [{ instance: 'prod', activeDagIds: new Set(['etl', 'filtered']) }];
