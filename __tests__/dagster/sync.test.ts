@@ -227,6 +227,28 @@ describe('versioned state after an accepted refresh', () => {
   });
 });
 
+describe('versioned state on Dagster+ with a rebuild workflow', () => {
+  it('deploys anew after an accepted refresh, instead of a redeploy that keeps the pinned version, and confirms the loaded version', async () => {
+    const { failures, location } = await sync(
+      {
+        mode: 'dagster-plus',
+        dagster: { refreshComponentState: true },
+        inputs: rebuildInputs,
+        locations: [component('airlift', 'VERSIONED_STATE_STORAGE', { stateRefresh: 'accepted', stateRefreshMs: 40 })],
+        workflow: { durationMs: 20, onComplete: () => dagster!.redeploy('airlift') },
+      },
+      pushed(modified),
+    );
+    const { storedVersions } = dagster!.location('airlift');
+
+    expect(failures).toEqual([]);
+    expect(location('airlift')).toMatchObject({ outcome: 'loaded', refresh: { via: 'refresh-state', workflowRun: { conclusion: 'success' }, stateKeys: [{ versionRefreshed: storedVersions.prod, versionAfter: storedVersions.prod }] } });
+    expect(location('airlift').outOfSync).toBeUndefined();
+    expect(dagster!.location('airlift')).toMatchObject({ reloads: 0, redeploys: 1, stateRefreshes: 1 });
+    expect(github!.runs).toHaveLength(1);
+  });
+});
+
 describe('`dagster dev`, which refreshes every state on reload', () => {
   it.each<DefsStateManagement>(['LOCAL_FILESYSTEM', 'VERSIONED_STATE_STORAGE'])('reloads a %s component and confirms instead of refusing', async (defsState) => {
     const { failures, location } = await sync({ locations: [component('airlift', defsState, { dev: true })] });

@@ -93,7 +93,9 @@ export async function syncDagster(
     log.info(plan.reload ? `${plan.location}: stale (${plan.reasons.length} reasons)${options.planOnly ? ' — would reload' : ''}` : `${plan.location}: in sync`);
     if (state) log.info(`${plan.location}: Airflow state ${state.case}: ${state.evidence}`);
   }
-  const imageLocations = plans.filter((plan) => states.get(plan.location)?.case === 'image-state').map((plan) => plan.location);
+  // The rebuild workflow deploys image-state locations, and Dagster+ versioned-state ones after their refresh.
+  const rebuilds = (state: LocationState | undefined) => state?.case === 'image-state' || (state?.case === 'versioned-state' && client.kind === 'dagster-plus');
+  const rebuildLocations = plans.filter((plan) => rebuilds(states.get(plan.location))).map((plan) => plan.location);
   const sync: Sync = {
     client,
     config,
@@ -102,7 +104,7 @@ export async function syncDagster(
     pollIntervalMs: options.pollIntervalMs,
     failures,
     log,
-    ...(config.rebuild && !options.planOnly ? { rebuild: once(() => startRebuild(config.rebuild!, imageLocations, changes, options.pollIntervalMs, failures, log)) } : {}),
+    ...(config.rebuild && !options.planOnly ? { rebuild: once(() => startRebuild(config.rebuild!, rebuildLocations, changes, options.pollIntervalMs, failures, log)) } : {}),
   };
   const limit = pLimit(RELOAD_CONCURRENCY);
   const locations = await Promise.all(
@@ -209,6 +211,12 @@ async function refreshLocation(sync: Sync, before: LocationView, plan: LocationP
     current?.loadStatus === 'LOADED' &&
     current.loadError === undefined &&
     refreshed.keys.every((key) => current.stateKeys.find((loaded) => loaded.key === key.key)?.version === key.after);
+  if (!servesRefreshed && sync.client.kind === 'dagster-plus' && sync.rebuild) {
+    // A Dagster+ redeploy would load the versions pinned at deploy: a new deploy pins the latest stored ones.
+    sync.log.info(`${name}: deploying anew through the rebuild workflow, which pins the refreshed state…`);
+    const rebuilt = await rebuildLocation(sync, before, plan, state, base, sync.rebuild, refreshed.keys);
+    return loadedRefreshed(sync, plan, { ...rebuilt, loadMs: Date.now() - started });
+  }
   let result: ReloadResult;
   if (current && servesRefreshed) {
     result = { name, outcome: 'loaded', loadMs: 0, after: current };
@@ -217,27 +225,35 @@ async function refreshLocation(sync: Sync, before: LocationView, plan: LocationP
     result = await reloadLocation(sync.client, name, before, { timeoutMs: sync.config.reloadTimeoutMs, pollIntervalMs: sync.pollIntervalMs });
   }
   const settled = settle(sync, before, plan, result, sync.client.kind === 'self-hosted');
-  const refresh = { ...base, ...stateKeys(state, refreshed.keys, result.after) };
-  const after = result.after;
-  const old = after ? refreshed.keys.filter((key) => after.stateKeys.find((loaded) => loaded.key === key.key)?.version !== key.after) : [];
-  if (settled.outcome !== 'loaded' || !old.length) return { ...settled, loadMs: Date.now() - started, refresh };
-  // The DAGs alone may not tell (a modified DAG without mapped tasks): the loaded version does.
-  const loaded = (key: KeyRefresh) => after!.stateKeys.find((candidate) => candidate.key === key.key)?.version ?? 'none';
-  const message = `Code location "${name}" reloaded, but it serves the old Airflow state: ${old.map((key) => `${key.key} version ${loaded(key)}, not the refreshed ${key.after}`).join('; ')}.${
-    sync.client.kind === 'dagster-plus' ? ' Dagster+ starts a code server with the state versions pinned when the location was deployed, and a reload (a redeploy) keeps them.' : ''
+  return loadedRefreshed(sync, plan, { ...settled, loadMs: Date.now() - started, refresh: { ...base, ...stateKeys(state, refreshed.keys, result.after) } });
+}
+
+/**
+ * A location confirmed after a refresh must serve the refreshed versions: the DAGs alone may not tell (a
+ * modified DAG without mapped tasks), the loaded version does. Never a success on the old one.
+ */
+function loadedRefreshed(sync: Sync, plan: LocationPlan, synced: Synced): Synced {
+  const old = (synced.refresh?.stateKeys ?? []).filter((key) => key.versionRefreshed !== undefined && key.versionAfter !== key.versionRefreshed);
+  if (synced.outcome !== 'loaded' || !old.length) return synced;
+  const plus = sync.client.kind === 'dagster-plus';
+  const message = `Code location "${plan.location}" reloaded, but it serves the old Airflow state: ${old.map((key) => `${key.key} version ${key.versionAfter ?? 'none'}, not the refreshed ${key.versionRefreshed}`).join('; ')}.${
+    plus ? ' Dagster+ starts a code server with the state versions pinned when the location was deployed, and a reload (a redeploy) keeps them.' : ''
   }`;
   sync.failures.push({
     stage: 'dagster',
     message,
-    fix:
-      sync.client.kind === 'dagster-plus'
-        ? 'Deploy the location again (`dg plus deploy`, or the deploy workflow that `dg scaffold github-actions` writes): a new deploy pins the latest stored state. A refresh that answers Success within its own wait loads the new state itself.'
-        : 'Reload the location again from the Dagster UI and check that the code server reads the same defs_state_storage as the webserver.',
+    fix: plus
+      ? 'Deploy the location again (`dg plus deploy`, or the deploy workflow that `dg scaffold github-actions` writes): a new deploy pins the latest stored state. Set rebuild-workflow to that workflow and airlift-sync starts it after the refresh.'
+      : 'Reload the location again from the Dagster UI and check that the code server reads the same defs_state_storage as the webserver.',
+    ...(plus ? { input: 'rebuild-workflow' } : {}),
   });
-  return { outcome: 'loaded', loadMs: Date.now() - started, outOfSync: [...new Set([...(settled.outOfSync ?? []), ...expectedDags(plan)])].sort(), message, refresh, ...(settled.excluded ? { excluded: settled.excluded } : {}) };
+  return { ...synced, outOfSync: [...new Set([...(synced.outOfSync ?? []), ...expectedDags(plan)])].sort(), message };
 }
 
-/** LOCAL_FILESYSTEM: the rebuild workflow bakes fresh state into a new image and deploys it; wait for it. */
+/**
+ * LOCAL_FILESYSTEM: the rebuild workflow bakes fresh state into a new image and deploys it; wait for it.
+ * Also a Dagster+ VERSIONED_STATE_STORAGE location after a refresh (`refreshed`): its new deploy pins them.
+ */
 async function rebuildLocation(
   sync: Sync,
   before: LocationView,
@@ -245,6 +261,7 @@ async function rebuildLocation(
   state: LocationState,
   base: LocationRefresh,
   rebuild: () => Promise<RebuildResult>,
+  refreshed: readonly KeyRefresh[] = [],
 ): Promise<Synced> {
   const started = Date.now();
   const rebuilt = await rebuild();
@@ -252,7 +269,7 @@ async function rebuildLocation(
   const refresh = { ...base, ...(workflowRun ? { workflowRun } : {}) };
   if (!rebuilt.ok) {
     // startRebuild recorded the failure once for every location waiting on the run.
-    return { outcome: rebuilt.input === 'rebuild-timeout' ? 'timed-out' : 'error', message: rebuilt.message, loadMs: Date.now() - started, refresh: { ...refresh, ...stateKeys(state, []) } };
+    return { outcome: rebuilt.input === 'rebuild-timeout' ? 'timed-out' : 'error', message: rebuilt.message, loadMs: Date.now() - started, refresh: { ...refresh, ...stateKeys(state, refreshed) } };
   }
   sync.log.info(`Waiting for ${plan.location} to serve the rebuilt image…`);
   const waited = await awaitNewServer(sync.client, plan.location, before, { timeoutMs: sync.config.reloadTimeoutMs, pollIntervalMs: sync.pollIntervalMs });
@@ -264,7 +281,7 @@ async function rebuildLocation(
           fix: 'Check that the workflow deploys this code location (its name and deployment), or raise reload-timeout if the new image takes longer to roll out.',
         }
       : waited;
-  return { ...settle(sync, before, plan, result, false), loadMs: Date.now() - started, refresh: { ...refresh, ...stateKeys(state, [], result.after) } };
+  return { ...settle(sync, before, plan, result, false), loadMs: Date.now() - started, refresh: { ...refresh, ...stateKeys(state, refreshed, result.after) } };
 }
 
 /** The action cannot refresh the location: say why, and do not reload in vain. */
