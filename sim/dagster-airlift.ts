@@ -20,10 +20,12 @@ export interface SimDag {
   readonly tasks?: readonly string[];
   /** Default /opt/airflow/dags/<dag id>.py. */
   readonly fileloc?: string;
-  /** Airflow's last_parsed_time in the record airlift fetched. Default: when the location loaded. */
+  /** Airflow's last_parsed_time in the record airlift fetched. Default: when airlift fetched it. */
   readonly lastParsedTime?: string;
   /** Airflow 3's bundle_version; absent from Airflow 2 records. */
   readonly bundleVersion?: string | null;
+  /** A user asset mapped to the whole DAG (assets_with_dag_mappings): metadata dagster-airlift/dag-mapping. */
+  readonly mappedAsset?: string;
 }
 
 export interface SimAirflowInstance {
@@ -35,6 +37,12 @@ export interface SimAirflowInstance {
   readonly defsState?: DefsStateManagement;
   /** Default https://airflow.invalid/<instance>. */
   readonly webserverUrl?: string;
+  /**
+   * `older`: what earlier airlift releases built: build_defs_from_airflow_instance with the plain sensor
+   * `airflow_dag_status_sensor` and DAG assets without kinds or peered mapping; AirflowInstanceComponent's
+   * monitoring job run by the schedule `<instance>__airflow_monitoring_job_schedule`.
+   */
+  readonly release?: 'older';
 }
 
 /**
@@ -90,7 +98,26 @@ export interface SimLocation {
   readonly stateRefresh?: StateRefreshBehaviour;
   /** For `accepted`: how long the refresh keeps running after the answer. Default 50 ms. */
   readonly stateRefreshMs?: number;
+  /**
+   * `dagster code-server start --fixed-server-id <id>`: every real reload re-imports, yet the server id (and so
+   * Dagster's versionKey) stays this value (dagster/_grpc/proxy_server.py, GetServerId).
+   */
+  readonly fixedServerId?: string;
+  /**
+   * Served by `dagster dev`: every load refreshes each component's state, whatever its defs_state
+   * (StateBackedComponent.build_defs: `using_dagster_dev() and refresh_if_dev`, which defaults to true).
+   */
+  readonly dev?: boolean;
+  /** The location's DAG filter (dag_selector_fn, retrieval_filter, the component's filter): false leaves the DAG out. */
+  readonly dagFilter?: (dagId: string) => boolean;
 }
+
+/**
+ * The defs-state versions of the modes that keep no versions: constants, not per-server values
+ * (dagster_shared/serdes/objects/models/defs_state_info.py: LOCAL_STATE_VERSION, CODE_SERVER_STATE_VERSION).
+ */
+export const LOCAL_STATE_VERSION = '__local__';
+export const CODE_SERVER_STATE_VERSION = '__code_server__';
 
 export function airliftLocation(
   name: string,
@@ -114,37 +141,36 @@ export interface Definitions {
   readonly jobs: readonly Record<string, unknown>[];
   readonly assetNodes: readonly Record<string, unknown>[];
   readonly sensors: readonly Record<string, unknown>[];
+  readonly schedules: readonly Record<string, unknown>[];
   /** AirflowInstanceComponent's defs-state keys, one per component instance. */
   readonly stateKeys: readonly { readonly key: string; readonly instance: string; readonly management: DefsStateManagement }[];
 }
 
-export function definitions(
-  location: string,
-  airflow: readonly SimAirflowInstance[],
-  assets: readonly (readonly string[])[],
-  loadedAt: Date,
-): Definitions {
+export function definitions(location: string, airflow: readonly SimAirflowInstance[], assets: readonly (readonly string[])[]): Definitions {
   const jobs: Record<string, unknown>[] = [];
   const assetNodes: Record<string, unknown>[] = assets.map((path) => assetNode(location, path, ['python'], []));
   const sensors: Record<string, unknown>[] = [];
+  const schedules: Record<string, unknown>[] = [];
   const stateKeys: Definitions['stateKeys'][number][] = [];
   for (const source of airflow) {
     const { instance } = source;
     const webserver = source.webserverUrl ?? `https://airflow.invalid/${instance}`;
     const withSourceCode = source.dags.length < 50;
+    const older = source.release === 'older';
     for (const dag of source.dags) {
       const dagMetadata = [
-        json('Dag Info (raw)', dagInfo(dag, loadedAt)),
+        json('Dag Info (raw)', dagInfo(dag)),
         text('Dag ID', dag.dagId),
         url('Link to DAG', `${webserver}/dags/${dag.dagId}`),
-        json('dagster-airlift/peered-dag-mapping', [{ dag_id: dag.dagId }]),
+        ...(older ? [] : [json('dagster-airlift/peered-dag-mapping', [{ dag_id: dag.dagId }])]),
         ...(withSourceCode ? [markdown('Source Code', `\n\`\`\`python\n# ${dag.dagId}\n\`\`\`\n`)] : []),
       ];
+      if (dag.mappedAsset) assetNodes.push(assetNode(location, [dag.mappedAsset], ['airliftmapped'], [json('dagster-airlift/dag-mapping', [{ dag_id: dag.dagId }])]));
       if (source.style === 'component') {
         const tags = { 'dagster/kind/airflow': '', 'dagster/external_job_source': 'airflow', 'dagster-airlift/airflow-dag-id': dag.dagId };
         jobs.push(job(validDagsterName(dag.dagId), tags, dagMetadata, (dag.tasks ?? []).length > 0));
       } else {
-        assetNodes.push(assetNode(location, [instance, 'dag', validDagsterName(dag.dagId)], ['airflow', 'dag'], dagMetadata));
+        assetNodes.push(assetNode(location, [instance, 'dag', validDagsterName(dag.dagId)], older ? [] : ['airflow', 'dag'], dagMetadata));
       }
       for (const task of dag.tasks ?? []) {
         assetNodes.push(
@@ -160,16 +186,17 @@ export function definitions(
     }
     if (source.style === 'component') {
       jobs.push(job(`${instance}__airflow_monitoring_job`, {}, [], false));
-      sensors.push(sensor(`${instance}__airflow_monitoring_job_sensor`));
+      if (older) schedules.push(schedule(`${instance}__airflow_monitoring_job_schedule`));
+      else sensors.push(sensor(`${instance}__airflow_monitoring_job_sensor`));
       stateKeys.push({ key: stateKey(instance), instance, management: source.defsState ?? 'LEGACY_CODE_SERVER_SNAPSHOTS' });
     } else {
-      sensors.push(sensor(`${instance}__airflow_dag_status_sensor`));
+      sensors.push(sensor(older ? 'airflow_dag_status_sensor' : `${instance}__airflow_dag_status_sensor`));
     }
   }
-  return { jobs, assetNodes, sensors, stateKeys };
+  return { jobs, assetNodes, sensors, schedules, stateKeys };
 }
 
-function dagInfo(dag: SimDag, loadedAt: Date): Record<string, unknown> {
+function dagInfo(dag: SimDag): Record<string, unknown> {
   const fileloc = dag.fileloc ?? `/opt/airflow/dags/${dag.dagId}.py`;
   return {
     dag_id: dag.dagId,
@@ -178,7 +205,7 @@ function dagInfo(dag: SimDag, loadedAt: Date): Record<string, unknown> {
     file_token: Buffer.from(fileloc).toString('base64url'),
     is_active: true,
     is_paused: false,
-    last_parsed_time: dag.lastParsedTime ?? loadedAt.toISOString(),
+    last_parsed_time: dag.lastParsedTime ?? null,
     ...(dag.bundleVersion === undefined ? {} : { bundle_version: dag.bundleVersion }),
     owners: ['airflow'],
     tags: [],
@@ -211,6 +238,10 @@ function assetNode(location: string, path: readonly string[], kinds: readonly st
     tags: kinds.map((kind) => ({ key: `dagster/kind/${kind}`, value: '' })),
     metadataEntries,
   };
+}
+
+function schedule(name: string): Record<string, unknown> {
+  return { __typename: 'Schedule', id: name, name, cronSchedule: '* * * * *' };
 }
 
 function sensor(name: string): Record<string, unknown> {

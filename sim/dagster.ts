@@ -3,13 +3,16 @@
 // dagster-airlift definitions follow an Airflow source, the reload behaviours that matter
 // (inline or asynchronous, load errors, stuck, refused, `dagster api grpc` that changes nothing),
 // where AirflowInstanceComponent keeps its Airflow state (fetched at load, baked into the image, or
-// in versioned state storage refreshed by refreshComponentState), Dagster+ token auth or an auth
-// proxy, and injectable faults.
+// in versioned state storage refreshed by refreshComponentState; Dagster+ code servers load the versions
+// pinned at deploy), `dagster dev` (every load refreshes every state), fixed server ids, DAG filters,
+// Dagster+ token auth or an auth proxy, and injectable faults.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { execute, parse, validate, type DocumentNode } from 'graphql';
 import {
+  CODE_SERVER_STATE_VERSION,
+  LOCAL_STATE_VERSION,
   definitions,
   stateKey,
   type DefsStateManagement,
@@ -111,7 +114,8 @@ export interface DagsterSimulator {
   setStateRefresh(location: string, behaviour: StateRefreshBehaviour, message?: string): void;
   /**
    * A rebuilt image deployed, as a deploy workflow does: LOADING for `reloadMs`, then a new server that
-   * fetched Airflow at build time (LOCAL_FILESYSTEM state included). Resolves once it is LOADED.
+   * fetched Airflow at build time (LOCAL_FILESYSTEM state included) and, on Dagster+, pins the latest
+   * stored state versions (as `dg plus deploy`). Resolves once it is LOADED.
    */
   redeploy(location: string): Promise<void>;
   /** What the location re-reads on reload, as airlift re-fetches Airflow; `instance` when it mirrors several. */
@@ -150,6 +154,14 @@ interface Location {
   stateRefreshMessage?: string;
   /** VERSIONED_STATE_STORAGE instance → the latest stored state. */
   readonly stored: Map<string, StoredState>;
+  /** Every version ever stored, by version: a Dagster+ redeploy loads the one pinned at deploy. */
+  readonly history: Map<string, StoredState>;
+  /**
+   * Dagster+: the defs-state versions the deployment pinned (CodeLocationDeployData.defs_state_info, passed
+   * to the code server as --defs-state-info). A redeploy (reloadRepositoryLocation) reuses them; a new
+   * deploy (`redeploy`, as `dg plus deploy` does) pins the latest stored ones.
+   */
+  deployed: Record<string, string>;
   stateRefreshes: number;
   redeploys: number;
 }
@@ -183,38 +195,44 @@ export async function startDagsterSimulator(options: DagsterSimulatorOptions = {
   // Seconds, as Dagster's time.time(); strictly later than the server it replaces.
   const later = (previous?: Server) => Math.max(Date.now() / 1000, (previous?.updatedTimestamp ?? 0) + 0.001);
 
-  /** `pinned`: the state versions LOCAL_FILESYSTEM and VERSIONED_STATE_STORAGE instances load; the others fetch anew. */
-  const newServer = (name: string, airflow: readonly SimAirflowInstance[], pinned: Readonly<Record<string, string>>, loadError?: string, previous?: Server): Server => {
-    const versionKey = `${name}@${++versions}`;
+  /** `pinned`: the versions VERSIONED_STATE_STORAGE instances load; the other modes have constant versions. */
+  const newServer = (spec: SimLocation, airflow: readonly SimAirflowInstance[], pinned: Readonly<Record<string, string>>, loadError?: string, previous?: Server): Server => {
+    // Dagster's versionKey for a code server is its server id; a fixed id keeps both.
+    const serverId = spec.fixedServerId ?? randomUUID();
     return {
-      serverId: randomUUID(),
+      serverId,
       updatedTimestamp: later(previous),
-      versionKey,
+      versionKey: spec.fixedServerId ?? `${spec.name}@${++versions}`,
       airflow,
       loadError,
-      stateVersions: Object.fromEntries(airflow.filter((a) => a.style === 'component').map((a) => [a.instance, pinned[a.instance] ?? versionKey])),
+      stateVersions: Object.fromEntries(airflow.filter((a) => a.style === 'component').map((a) => [a.instance, stateVersion(a, pinned)])),
     };
   };
 
   const addLocation = (spec: SimLocation) => {
-    const airflow = spec.airflow ?? [];
+    const airflow = (spec.airflow ?? []).map((instance) => ({ ...instance, dags: fetched(instance.dags, spec.dagFilter) }));
     const stored = new Map<string, StoredState>();
+    const history = new Map<string, StoredState>();
     const pinned: Record<string, string> = {};
     for (const instance of airflow) {
-      const mode = management(instance);
-      if (mode === 'VERSIONED_STATE_STORAGE') stored.set(instance.instance, { version: randomUUID(), createTimestamp: Date.now() / 1000, dags: instance.dags });
-      if (mode === 'LOCAL_FILESYSTEM' || mode === 'VERSIONED_STATE_STORAGE') pinned[instance.instance] = stored.get(instance.instance)?.version ?? randomUUID();
+      if (management(instance) !== 'VERSIONED_STATE_STORAGE') continue;
+      const state = { version: randomUUID(), createTimestamp: Date.now() / 1000, dags: instance.dags };
+      stored.set(instance.instance, state);
+      history.set(state.version, state);
+      pinned[instance.instance] = state.version;
     }
     locations.set(spec.name, {
       spec,
       behaviour: spec.reload ?? 'success',
       message: spec.message,
       loadStatus: 'LOADED',
-      server: newServer(spec.name, airflow, pinned, spec.loadError),
+      server: newServer(spec, airflow, pinned, spec.loadError),
       sources: new Map(),
       reloads: 0,
       stateRefresh: spec.stateRefresh ?? 'success',
       stored,
+      history,
+      deployed: { ...pinned },
       stateRefreshes: 0,
       redeploys: 0,
     });
@@ -228,39 +246,52 @@ export async function startDagsterSimulator(options: DagsterSimulatorOptions = {
   };
 
   /**
-   * The new server after a reload, or after a rebuild (`rebuilt`): airlift fetches each instance's DAGs
-   * again, except where the component's state is baked into the image (unless rebuilt) or kept in
-   * state storage (the latest stored version is loaded).
+   * The new server after a reload, or after a new deploy (`deployed`): airlift fetches each instance's DAGs
+   * again, except where the component's state is baked into the image (unless rebuilt and deployed) or
+   * kept in state storage: self-hosted, the latest stored version is loaded; on Dagster+, the version the
+   * deployment pinned (a new deploy pins the latest). Under `dagster dev` every state is fetched anew.
    */
-  const reloaded = (name: string, location: Location, rebuilt = false): Server => {
+  const reloaded = (name: string, location: Location, deployed = false): Server => {
     const previous = location.server;
     if (location.behaviour === 'load-error') {
       const message = location.message ?? `dagster._core.errors.DagsterImportError: Encountered ImportError while importing module ${name}`;
-      return newServer(name, previous.airflow, previous.stateVersions, message, previous);
+      return newServer(location.spec, previous.airflow, previous.stateVersions, message, previous);
     }
+    if (deployed) location.deployed = Object.fromEntries([...location.stored].map(([instance, state]) => [instance, state.version]));
     const pinned: Record<string, string> = {};
     const airflow = previous.airflow.map((instance) => {
       const mode = management(instance);
-      const stored = location.stored.get(instance.instance);
-      if (mode === 'VERSIONED_STATE_STORAGE' && stored) {
-        pinned[instance.instance] = stored.version;
-        return { ...instance, dags: stored.dags };
+      if (mode === 'VERSIONED_STATE_STORAGE') {
+        const state = location.spec.dev
+          ? store(location, instance)
+          : deployment === 'dagster-plus'
+            ? location.history.get(location.deployed[instance.instance] ?? '')
+            : location.stored.get(instance.instance);
+        if (state) {
+          pinned[instance.instance] = state.version;
+          return { ...instance, dags: state.dags };
+        }
       }
-      if (mode === 'LOCAL_FILESYSTEM') {
-        pinned[instance.instance] = rebuilt ? randomUUID() : (previous.stateVersions[instance.instance] ?? randomUUID());
-        if (!rebuilt) return instance;
-      }
+      if (mode === 'LOCAL_FILESYSTEM' && !deployed && !location.spec.dev) return instance;
       return { ...instance, dags: fetch(location, instance) };
     });
-    return newServer(name, airflow, pinned, undefined, previous);
+    return newServer(location.spec, airflow, pinned, undefined, previous);
   };
 
-  /** What airlift reads from Airflow for an instance: its source, or what it had. */
-  const fetch = (location: Location, instance: SimAirflowInstance) => location.sources.get(instance.instance)?.() ?? instance.dags;
+  /** What airlift reads from Airflow for an instance: its source, or what it had, less what the location's filter leaves out. */
+  const fetch = (location: Location, instance: SimAirflowInstance) => fetched(location.sources.get(instance.instance)?.() ?? instance.dags, location.spec.dagFilter);
+
+  /** Fetches Airflow into state storage as a new version (VERSIONED_STATE_STORAGE). */
+  const store = (location: Location, instance: SimAirflowInstance): StoredState => {
+    const state = { version: randomUUID(), createTimestamp: Date.now() / 1000, dags: fetch(location, instance) };
+    location.stored.set(instance.instance, state);
+    location.history.set(state.version, state);
+    return state;
+  };
 
   const entry = (name: string, location: Location) => {
     const { server } = location;
-    const defs = definitions(name, server.airflow, location.spec.assets ?? [], new Date(server.updatedTimestamp * 1000));
+    const defs = definitions(name, server.airflow, location.spec.assets ?? []);
     const repositoryLocation: Record<string, unknown> = {
       __typename: 'RepositoryLocation',
       id: name,
@@ -281,6 +312,7 @@ export async function startDagsterSimulator(options: DagsterSimulatorOptions = {
         location: repositoryLocation,
         jobs: defs.jobs,
         sensors: () => defs.sensors,
+        schedules: defs.schedules,
         assetNodes: defs.assetNodes,
         displayMetadata: [],
       },
@@ -362,11 +394,7 @@ export async function startDagsterSimulator(options: DagsterSimulatorOptions = {
     const instance = location.server.airflow.find((candidate) => candidate.style === 'component' && stateKey(candidate.instance) === defsStateKey);
     if (!instance) return failed(`No state-backed component with defs state key ${defsStateKey} in code location ${locationName}.`);
     if (management(instance) !== 'VERSIONED_STATE_STORAGE') return failed(`${defsStateKey} does not use VERSIONED_STATE_STORAGE.`);
-    const store = () => {
-      const stored = { version: randomUUID(), createTimestamp: Date.now() / 1000, dags: fetch(location, instance) };
-      location.stored.set(instance.instance, stored);
-      return stored;
-    };
+    const refresh = () => store(location, instance);
     switch (location.stateRefresh) {
       case 'unauthorized':
         return { __typename: 'UnauthorizedError', message: location.stateRefreshMessage ?? 'Authorization failed: refreshing component state needs the Editor role.' };
@@ -375,13 +403,14 @@ export async function startDagsterSimulator(options: DagsterSimulatorOptions = {
       case 'error':
         return failed(location.stateRefreshMessage ?? `requests.exceptions.ConnectionError: could not reach Airflow at ${instance.webserverUrl ?? `https://airflow.invalid/${instance.instance}`}`);
       case 'accepted':
-        after(location.spec.stateRefreshMs ?? 50, store);
+        after(location.spec.stateRefreshMs ?? 50, refresh);
         return { __typename: 'RefreshComponentStateAccepted', locationName, defsStateKey };
       case 'accepted-never':
         return { __typename: 'RefreshComponentStateAccepted', locationName, defsStateKey };
       case 'success': {
-        const stored = store();
-        // As Dagster's resolver does: the location is reloaded once the new state is stored.
+        const stored = refresh();
+        // As Dagster's resolver does: the location is reloaded with the new state once it is stored.
+        location.deployed[instance.instance] = stored.version;
         location.server = reloaded(locationName, location);
         return {
           __typename: 'RefreshComponentStateSuccess',
@@ -565,6 +594,27 @@ export async function startDagsterSimulator(options: DagsterSimulatorOptions = {
     },
   };
   return simulator;
+}
+
+/**
+ * The DAGs airlift keeps from one fetch: those the location's filter admits, each record with the parse
+ * time Airflow showed at the fetch (now, unless the source says), so that only a new fetch changes it.
+ */
+function fetched(dags: readonly SimDag[], filter: ((dagId: string) => boolean) | undefined): SimDag[] {
+  const now = new Date().toISOString();
+  return dags.filter((dag) => filter?.(dag.dagId) ?? true).map((dag) => (dag.lastParsedTime ? dag : { ...dag, lastParsedTime: now }));
+}
+
+/** The defs-state version a server loaded for a component: stored versions are pinned, the other modes' are constants. */
+function stateVersion(instance: SimAirflowInstance, pinned: Readonly<Record<string, string>>): string {
+  switch (management(instance)) {
+    case 'LOCAL_FILESYSTEM':
+      return LOCAL_STATE_VERSION;
+    case 'VERSIONED_STATE_STORAGE':
+      return pinned[instance.instance] ?? randomUUID();
+    default:
+      return CODE_SERVER_STATE_VERSION;
+  }
 }
 
 function management(instance: SimAirflowInstance): DefsStateManagement | undefined {

@@ -10,6 +10,7 @@ import {
   type DefsStateManagement,
   type ReloadBehaviour,
   type SimDag,
+  type SimLocation,
   type StateRefreshBehaviour,
 } from './dagster.js';
 import type { SchemaVariant } from './dagster-schema.js';
@@ -37,6 +38,8 @@ export interface ScenarioOptions {
   readonly stateRefresh?: StateRefreshBehaviour;
   /** An older or Dagster+ schema: roots renamed, fields removed. */
   readonly schema?: Pick<SchemaVariant, 'cloudRoots' | 'omitFields'>;
+  /** How the airlift location's code server runs (`dagster dev`, a fixed server id), and its DAG filter. */
+  readonly location?: Pick<SimLocation, 'dev' | 'fixedServerId' | 'dagFilter'>;
   /**
    * A GitHub API with the workflow REBUILD_WORKFLOW that rebuilds the Dagster project: each run
    * redeploys the airlift location (unless `redeploys: false`) before it completes. Sets the
@@ -97,7 +100,7 @@ export async function startScenario(options: ScenarioOptions = {}): Promise<Scen
       airliftLocation(
         LOCATION,
         { instance: INSTANCE, dags: liveDags(), ...(options.defsState ? { style: 'component', defsState: options.defsState } : {}) },
-        { reload: options.reload, ...(options.stateRefresh ? { stateRefresh: options.stateRefresh } : {}) },
+        { reload: options.reload, ...(options.stateRefresh ? { stateRefresh: options.stateRefresh } : {}), ...options.location },
       ),
       airliftLocation(OTHER_LOCATION, { instance: 'marketing', dags: [{ dagId: 'campaign_sync' }] }),
       { name: 'analytics', assets: [['warehouse', 'orders']] },

@@ -39,6 +39,11 @@ export interface LocationPlan {
   readonly reasons: readonly StaleReason[];
   /** What the location must hold once reloaded, per instance: the confirm step checks it. */
   readonly expect: readonly ExpectedDags[];
+  /**
+   * DAGs Airflow has that the location left out although it fetched Airflow after the push reached it
+   * (dag_selector_fn, retrieval_filter, the component's filter): not a reason to reload. Absent: none.
+   */
+  readonly excluded?: readonly { readonly instance: string; readonly dagId: string }[];
 }
 
 export interface ExpectedDags {
@@ -76,11 +81,19 @@ function planLocation(location: LocationHoldings, input: PlanInput): LocationPla
   if (location.loadError !== undefined) reasons.push({ kind: 'load-error', message: location.loadError });
 
   const expect: ExpectedDags[] = [];
+  const excluded: { instance: string; dagId: string }[] = [];
   for (const instance of [...instances].sort()) {
     const held = location.airflow.get(instance) ?? new Map<string, HeldDag>();
     const present = new Set<string>();
     const absent = new Set<string>();
     const live = input.live.find((entry) => entry.instance === instance);
+    // The location fetched Airflow after the push reached it, and Airflow has the DAG: the location left it out.
+    const fetchedAfterPush = [...held.values()].some((dag) => isFresh(dag, input.head));
+    const leftOut = (dagId: string) => {
+      const out = fetchedAfterPush && (live?.activeDagIds.has(dagId) ?? false);
+      if (out && !excluded.some((dag) => dag.instance === instance && dag.dagId === dagId)) excluded.push({ instance, dagId });
+      return out;
+    };
     for (const change of input.changes) {
       if (change.instance !== instance) continue;
       const holds = held.get(change.dagId);
@@ -89,12 +102,14 @@ function planLocation(location: LocationHoldings, input: PlanInput): LocationPla
         if (holds) reasons.push({ kind: 'removed', instance, dagId: change.dagId });
         continue;
       }
+      if (!holds && leftOut(change.dagId)) continue;
       present.add(change.dagId);
       if (!holds) reasons.push({ kind: change.kind === 'added' ? 'added' : 'missing', instance, dagId: change.dagId });
       else if (change.kind === 'modified' && !isFresh(holds, input.head, live?.parsed?.get(change.dagId))) reasons.push({ kind: 'modified', instance, dagId: change.dagId });
     }
     if (input.fullCheck && live) {
       for (const dagId of [...live.activeDagIds].sort()) {
+        if (!held.has(dagId) && leftOut(dagId)) continue;
         present.add(dagId);
         if (!held.has(dagId) && !reasons.some((reason) => 'dagId' in reason && reason.dagId === dagId && reason.instance === instance)) {
           reasons.push({ kind: 'missing', instance, dagId });
@@ -109,7 +124,7 @@ function planLocation(location: LocationHoldings, input: PlanInput): LocationPla
     }
     if (present.size || absent.size) expect.push({ instance, present: [...present].sort(), absent: [...absent].sort() });
   }
-  return { location: location.name, instances: [...instances].sort(), reload: reasons.length > 0, reasons, expect };
+  return { location: location.name, instances: [...instances].sort(), reload: reasons.length > 0, reasons, expect, ...(excluded.length ? { excluded } : {}) };
 }
 
 /**

@@ -365,6 +365,12 @@ function reasonsText(report: RunReport, location: LocationReport): string {
 }
 
 function outcomeText(report: RunReport, location: LocationReport): string {
+  // DAGs the location's filter leaves out are neither missing nor a reason to reload: said, not failed.
+  const leftOut = location.excluded?.length ? `; excluded by the location's DAG filter: ${capped(location.excluded.map((dag) => code(dag.dagId)), 5)}` : '';
+  return `${outcomeWords(report, location)}${leftOut}`;
+}
+
+function outcomeWords(report: RunReport, location: LocationReport): string {
   if (!location.reload) return '✅ in sync';
   if (!location.outcome) return report.dryRun || report.result === 'planned' ? '📝 would reload' : '⏭️ not reloaded';
   const text = {

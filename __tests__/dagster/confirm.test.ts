@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { confirm, sameServer } from '../../src/dagster/confirm.js';
+import { confirm, reused, sameServer } from '../../src/dagster/confirm.js';
 import type { LocationView, StateKey } from '../../src/dagster/discover.js';
 
 function view(
@@ -69,7 +69,7 @@ describe('confirm', () => {
   });
 
   it.each([
-    ['LOCAL_FILESYSTEM', /in the image .*version 7/, /dg utils refresh-defs-state.*rebuild-workflow/],
+    ['LOCAL_FILESYSTEM', /in the image \(defs_state LOCAL_FILESYSTEM\)/, /dg utils refresh-defs-state.*rebuild-workflow/],
     ['VERSIONED_STATE_STORAGE', /stored Airflow state \(version 7\)/, /refresh the stored state again/],
   ])('explains a component whose defs state is %s', (management, message, fix) => {
     const stateKeys = [{ key: 'AirflowInstanceComponent[prod]', version: '7', management }];
@@ -87,6 +87,17 @@ describe('confirm', () => {
     ['the timestamp when neither is shown', { updatedTimestamp: 100 }, { updatedTimestamp: 200 }, false],
   ])('tells a reused server by %s', (_, before, after, same) => {
     expect(sameServer(before, after)).toBe(same);
+  });
+
+  it('does not call a fixed server id "not re-imported" when what airlift fetched changed', () => {
+    const fixed = { updatedTimestamp: 100, versionKey: 'fixed', serverId: 'fixed' };
+    const before = view({ prod: { gone: [], edited: [] } }, { stamp: fixed });
+    const after = view({ prod: { gone: [], edited: [] } }, { stamp: { ...fixed, updatedTimestamp: 200 } });
+    const refetched = { ...after, airflow: new Map([['prod', new Map([['edited', { tasks: [], snapshot: { lastParsedTime: '2026-01-01T00:00:00Z' } }]])]]) };
+
+    expect(reused(before, after)).toBe(true);
+    expect(reused(before, refetched)).toBe(false);
+    expect(confirm(refetched, change, before).message).not.toMatch(/did not re-import/);
   });
 
   it('counts DAGs of job-based definitions that could not be tied to an instance as present', () => {

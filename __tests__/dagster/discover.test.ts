@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { airflowMirror } from '../../src/dagster/airlift.js';
 import { discoverLocations, readLocation, type LocationView } from '../../src/dagster/discover.js';
 import { airliftLocation, type DagsterSimulator } from '../../sim/dagster.js';
 import { connect, dags, startIn, type Mode } from './connect.js';
@@ -69,7 +70,7 @@ describe('discovery of what dagster-airlift builds', () => {
     const [location] = await discoverLocations(client);
 
     expect(asObject(location!)).toEqual({ composer: { 'sales.daily': ['publish'], ops: [] } });
-    expect(location!.stateKeys).toEqual([{ key: 'AirflowInstanceComponent[composer]', version: sim.location('component').versionKey, management: 'LEGACY_CODE_SERVER_SNAPSHOTS' }]);
+    expect(location!.stateKeys).toEqual([{ key: 'AirflowInstanceComponent[composer]', version: '__code_server__', management: 'LEGACY_CODE_SERVER_SNAPSHOTS' }]);
   });
 
   it('keeps an instance that has no DAGs left, and reports job-based DAGs of several instances as unattributed', async () => {
@@ -89,6 +90,31 @@ describe('discovery of what dagster-airlift builds', () => {
     expect(asObject(empty!)).toEqual({ prod_airflow: {} });
     expect(asObject(two!)).toEqual({ a: {}, b: {} });
     expect(two!.unattributed).toEqual(['only_a', 'only_b', 'shared']);
+  });
+
+  it("recognises older airlift releases: the plain sensor's DAG assets, and the monitoring schedule of an instance without DAGs", async () => {
+    sim = await startIn('self-hosted', {
+      locations: [
+        airliftLocation('older_assets', { instance: 'prod_airflow', release: 'older', dags: dags('daily', 'team/export') }),
+        airliftLocation('older_component', { instance: 'composer', style: 'component', release: 'older', dags: [] }),
+      ],
+    });
+    const { client } = await connect(sim, 'self-hosted');
+
+    const [assets, component] = await discoverLocations(client);
+
+    expect(asObject(assets!)).toEqual({ prod_airflow: { daily: [], 'team/export': [] } });
+    expect(asObject(component!)).toEqual({ composer: {} });
+  });
+
+  it('reads an asset mapped to a whole DAG (dagster-airlift/dag-mapping) as a DAG the location mirrors', () => {
+    const mapping = (dagId: string) => ({ assetKey: { path: [`${dagId}_table`] }, kinds: [], metadataEntries: [{ label: 'dagster-airlift/dag-mapping', jsonString: JSON.stringify([{ dag_id: dagId }]) }] });
+    const repository = { name: '__repository__', jobs: [], sensors: [], schedules: [{ name: 'composer__airflow_monitoring_job_schedule' }], assetNodes: [mapping('orders')] };
+
+    const mirror = airflowMirror([repository], []);
+
+    expect(mirror.airflow.get('composer')?.has('orders')).toBe(true);
+    expect(airflowMirror([{ ...repository, assetNodes: [] }], []).airflow.get('composer')?.size).toBe(0);
   });
 
   it('reports a location that failed to load, with the error', async () => {

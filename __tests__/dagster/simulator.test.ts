@@ -108,6 +108,18 @@ describe('the Dagster simulator', () => {
     expect(unchanged.updatedTimestamp).toBeGreaterThan(old.updatedTimestamp);
     expect(sim!.location('airlift').dags).toEqual({ prod: ['a', 'b'] });
   });
+
+  it('keeps a fixed server id (and versionKey) across real reloads, and leaves out what the DAG filter excludes', async () => {
+    sim = await startDagsterSimulator({ reloadMs: 0, locations: [airliftLocation('airlift', { instance: 'prod', dags: [{ dagId: 'a' }] }, { fixedServerId: 'fixed', dagFilter: (dagId) => dagId !== 'hidden' })] });
+    sim.setAirflowSource('airlift', () => [{ dagId: 'a' }, { dagId: 'b' }, { dagId: 'hidden' }]);
+    const old = sim.location('airlift');
+
+    await post('mutation R { reloadRepositoryLocation(repositoryLocationName: "airlift") { __typename } }');
+
+    expect(old).toMatchObject({ serverId: 'fixed', versionKey: 'fixed' });
+    expect(sim.location('airlift')).toMatchObject({ serverId: 'fixed', versionKey: 'fixed', dags: { prod: ['a', 'b'] } });
+    expect(sim.location('airlift').updatedTimestamp).toBeGreaterThan(old.updatedTimestamp);
+  });
 });
 
 describe("the Dagster simulator's AirflowInstanceComponent state", () => {
@@ -147,10 +159,10 @@ describe("the Dagster simulator's AirflowInstanceComponent state", () => {
     const reloaded = sim!.location('airlift');
     await sim!.redeploy('airlift');
 
-    expect(reloaded).toMatchObject({ dags: { prod: ['a'] }, stateVersions: old.stateVersions });
+    // LOCAL_FILESYSTEM state has no versions: Dagster reports the constant `__local__` before and after.
+    expect(reloaded).toMatchObject({ dags: { prod: ['a'] }, stateVersions: { prod: '__local__' } });
     expect(reloaded.serverId).not.toBe(old.serverId);
-    expect(sim!.location('airlift')).toMatchObject({ dags: { prod: ['a', 'b'] }, redeploys: 1 });
-    expect(sim!.location('airlift').stateVersions.prod).not.toBe(old.stateVersions.prod);
+    expect(sim!.location('airlift')).toMatchObject({ dags: { prod: ['a', 'b'] }, redeploys: 1, stateVersions: { prod: '__local__' } });
   });
 
   it('loads the latest stored state on reload, which only refreshComponentState renews', async () => {
@@ -197,6 +209,34 @@ describe("the Dagster simulator's AirflowInstanceComponent state", () => {
     expect(without.json().errors?.[0]?.message).toMatch(/Cannot query field "refreshComponentState"/);
     expect(roots.__schema.mutationType.name).toBe('CloudMutation');
     expect(roots.__schema.mutationType.fields.map((field) => field.name)).toContain('refreshComponentState');
+  });
+
+  it('restarts a Dagster+ code server with the state version pinned at deploy; a new deploy pins the latest', async () => {
+    await withSource({ deployment: 'dagster-plus', refreshComponentState: true, locations: [{ ...component('VERSIONED_STATE_STORAGE'), stateRefresh: 'accepted', stateRefreshMs: 0 }] });
+    const deployed = sim!.location('airlift').stateVersions.prod;
+
+    await post(REFRESH, { loc: 'airlift', key: 'AirflowInstanceComponent[prod]' });
+    await vi.waitFor(() => expect(sim!.location('airlift').storedVersions.prod).not.toBe(deployed), { interval: 5 });
+    await post(RELOAD, { name: 'airlift' });
+    await vi.waitFor(() => expect(sim!.location('airlift').loadStatus).toBe('LOADED'), { interval: 5 });
+    const redeployed = sim!.location('airlift');
+    await sim!.redeploy('airlift');
+
+    expect(redeployed).toMatchObject({ reloads: 1, stateVersions: { prod: deployed }, dags: { prod: ['a'] } });
+    expect(sim!.location('airlift')).toMatchObject({ stateVersions: sim!.location('airlift').storedVersions, dags: { prod: ['a', 'b'] } });
+  });
+
+  it('under `dagster dev`, refreshes every kind of state on reload', async () => {
+    await withSource({ locations: [{ ...component('LOCAL_FILESYSTEM'), dev: true }, { ...component('VERSIONED_STATE_STORAGE'), name: 'stored', dev: true }] });
+    sim!.setAirflowSource('stored', () => [{ dagId: 'a' }, { dagId: 'b' }]);
+    const stored = sim!.location('stored').storedVersions.prod;
+
+    await post(RELOAD, { name: 'airlift' });
+    await post(RELOAD, { name: 'stored' });
+
+    expect(sim!.location('airlift')).toMatchObject({ dags: { prod: ['a', 'b'] }, stateVersions: { prod: '__local__' } });
+    expect(sim!.location('stored').dags).toEqual({ prod: ['a', 'b'] });
+    expect(sim!.location('stored').stateVersions.prod).not.toBe(stored);
   });
 
   it('answers Error for a key that is not in state storage', async () => {

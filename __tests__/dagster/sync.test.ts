@@ -9,6 +9,7 @@ import { readConfig } from '../../src/inputs.js';
 import type { Logger } from '../../src/log.js';
 import type { DagChange } from '../../src/model.js';
 import type { Failure } from '../../src/outcome.js';
+import type { AirflowStage } from '../../src/stages/airflow.js';
 import type { ChangesStage } from '../../src/stages/changes.js';
 import { discoverDagster, syncDagster } from '../../src/stages/dagster.js';
 import { airliftLocation, type DagsterSimulator, type DagsterSimulatorOptions, type DefsStateManagement, type SimLocation } from '../../sim/dagster.js';
@@ -73,6 +74,8 @@ interface World {
   readonly dagster?: DagsterSimulatorOptions;
   readonly inputs?: Record<string, string>;
   readonly workflow?: SimWorkflow;
+  /** Active DAG ids of live Airflow, as the Airflow stage found them; by default the stage is not run. */
+  readonly live?: readonly string[];
 }
 
 async function sync(world: World, changes: ChangesStage = pushed(added), planOnly = false) {
@@ -98,7 +101,8 @@ async function sync(world: World, changes: ChangesStage = pushed(added), planOnl
   const lines: string[] = [];
   const log: Logger = { info: (line) => lines.push(line), debug: () => undefined, warning: (line) => lines.push(line), group: (_, work) => work() };
   const discovery = await discoverDagster(config, log);
-  const { report, failures } = await syncDagster(config, discovery, changes, undefined, new Map(), { planOnly, pollIntervalMs: 10 }, log);
+  const airflow: AirflowStage | undefined = world.live ? { reports: [], failures: [], caughtUp: true, live: [{ instance: 'prod', activeDagIds: new Set(world.live) }] } : undefined;
+  const { report, failures } = await syncDagster(config, discovery, changes, airflow, new Map(), { planOnly, pollIntervalMs: 10 }, log);
   const location = (name: string) => report.locations.find((candidate) => candidate.location === name)!;
   return { report, failures, location, lines };
 }
@@ -129,20 +133,15 @@ describe.each<Mode>(['self-hosted', 'dagster-plus'])('syncDagster (%s)', (mode) 
     expect(dagster!.location('airlift')).toMatchObject({ reloads: 0, stateRefreshes: 1, dags: { prod: ['a', 'new_dag'] } });
   });
 
-  it('polls an accepted refresh until storage has the new version, then reloads', async () => {
-    const { failures, location } = await sync({ mode, dagster: { refreshComponentState: true }, locations: [component('airlift', 'VERSIONED_STATE_STORAGE', { stateRefresh: 'accepted', stateRefreshMs: 40 })] });
-
-    expect(failures).toEqual([]);
-    expect(location('airlift')).toMatchObject({ outcome: 'loaded', refresh: { via: 'refresh-state' } });
-    expect(dagster!.location('airlift')).toMatchObject({ reloads: 1, dags: { prod: ['a', 'new_dag'] } });
-  });
-
-  it('fails with the dg command, and does not reload in vain, when Dagster has no refreshComponentState', async () => {
+  it('fails with the dg command when Dagster has no refreshComponentState: self-hosted after a reload that served the same state, on Dagster+ without one', async () => {
     const { failures, location } = await sync({ mode, locations: [component('airlift', 'VERSIONED_STATE_STORAGE')] });
 
-    expect(location('airlift')).toMatchObject({ outcome: 'not-supported', refresh: { case: 'versioned-state', via: 'none' } });
-    expect(messages(failures)).toMatch(mode === 'dagster-plus' ? /Fix: Refresh the stored state with `dg plus deploy refresh-defs-state`/ : /Fix: Refresh the stored state with `dg utils refresh-defs-state`/);
-    expect(dagster!.location('airlift').reloads).toBe(0);
+    expect(location('airlift')).toMatchObject(
+      mode === 'dagster-plus' ? { outcome: 'not-supported', refresh: { case: 'versioned-state', via: 'none' } } : { outcome: 'loaded', outOfSync: ['new_dag'], refresh: { case: 'versioned-state', via: 'reload' } },
+    );
+    expect(failures).toHaveLength(1);
+    expect(messages(failures)).toMatch(mode === 'dagster-plus' ? /Fix: Refresh the stored state with `dg plus deploy refresh-defs-state`/ : /served the same Airflow state.* Fix: Refresh the stored state with `dg utils refresh-defs-state`/);
+    expect(dagster!.location('airlift').reloads).toBe(mode === 'dagster-plus' ? 0 : 1);
   });
 
   it("passes on the code server's refresh error without reloading", async () => {
@@ -156,11 +155,12 @@ describe.each<Mode>(['self-hosted', 'dagster-plus'])('syncDagster (%s)', (mode) 
   it('fails, naming rebuild-workflow, when the state is baked into the image and no workflow is set', async () => {
     const { failures, location } = await sync({ mode, locations: [component('airlift', 'LOCAL_FILESYSTEM')] });
 
-    expect(location('airlift')).toMatchObject({ outcome: 'not-supported', refresh: { case: 'image-state', via: 'none' } });
+    expect(location('airlift')).toMatchObject(mode === 'dagster-plus' ? { outcome: 'not-supported', refresh: { case: 'image-state', via: 'none' } } : { outcome: 'loaded', outOfSync: ['new_dag'], refresh: { case: 'image-state', via: 'reload' } });
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatchObject({ input: 'rebuild-workflow', message: expect.stringMatching(/keeps its Airflow state in the image: .*LOCAL_FILESYSTEM.*A reload cannot show the push/) });
     expect(failures[0]!.fix).toMatch(/Set rebuild-workflow .*refresh-defs-state.*VERSIONED_STATE_STORAGE/);
-    expect(dagster!.location('airlift').reloads).toBe(0);
+    // Self-hosted it may run under `dagster dev`, which refreshes the state on reload: tried, then confirmed.
+    expect(dagster!.location('airlift').reloads).toBe(mode === 'dagster-plus' ? 0 : 1);
   });
 
   it('starts the rebuild workflow once for every image-state location, follows it, and confirms the redeployed locations', async () => {
@@ -198,9 +198,97 @@ describe.each<Mode>(['self-hosted', 'dagster-plus'])('syncDagster (%s)', (mode) 
     const { failures, location } = await sync({ mode, locations: [component('airlift', 'LOCAL_FILESYSTEM')] }, pushed(added), true);
 
     expect(failures).toEqual([]);
-    expect(location('airlift')).toMatchObject({ reload: true, refresh: { case: 'image-state', via: 'none' } });
+    expect(location('airlift')).toMatchObject({ reload: true, refresh: { case: 'image-state', via: mode === 'dagster-plus' ? 'none' : 'reload' } });
     expect(location('airlift').outcome).toBeUndefined();
     expect(dagster!.operations.map((op) => op.operationName)).not.toContain('AirliftSyncReloadLocation');
+  });
+});
+
+describe('versioned state after an accepted refresh', () => {
+  const accepted = () => component('airlift', 'VERSIONED_STATE_STORAGE', { stateRefresh: 'accepted', stateRefreshMs: 40 });
+
+  it('self-hosted: polls until storage has the new version, reloads, and confirms the loaded version', async () => {
+    const { failures, location } = await sync({ dagster: { refreshComponentState: true }, locations: [accepted()] }, pushed(modified));
+    const stored = dagster!.location('airlift').storedVersions.prod;
+
+    expect(failures).toEqual([]);
+    expect(location('airlift')).toMatchObject({ outcome: 'loaded', refresh: { via: 'refresh-state', stateKeys: [{ versionRefreshed: stored, versionAfter: stored }] } });
+    expect(dagster!.location('airlift')).toMatchObject({ reloads: 1, stateVersions: { prod: stored } });
+  });
+
+  it('Dagster+: never reports success when the redeploy loads the version pinned at deploy, even where the DAGs cannot tell', async () => {
+    const { failures, location } = await sync({ mode: 'dagster-plus', dagster: { refreshComponentState: true }, locations: [accepted()] }, pushed(modified));
+    const { storedVersions, stateVersions } = dagster!.location('airlift');
+
+    expect(stateVersions.prod).not.toBe(storedVersions.prod);
+    expect(location('airlift')).toMatchObject({ outcome: 'loaded', outOfSync: ['a'], refresh: { stateKeys: [{ versionRefreshed: storedVersions.prod, versionAfter: stateVersions.prod }] } });
+    expect(failures).toHaveLength(1);
+    expect(messages(failures)).toMatch(/serves the old Airflow state: AirflowInstanceComponent\[prod\] version .*pinned when the location was deployed.* Fix: Deploy the location again \(`dg plus deploy`/);
+  });
+});
+
+describe('versioned state on Dagster+ with a rebuild workflow', () => {
+  it('deploys anew after an accepted refresh, instead of a redeploy that keeps the pinned version, and confirms the loaded version', async () => {
+    const { failures, location } = await sync(
+      {
+        mode: 'dagster-plus',
+        dagster: { refreshComponentState: true },
+        inputs: rebuildInputs,
+        locations: [component('airlift', 'VERSIONED_STATE_STORAGE', { stateRefresh: 'accepted', stateRefreshMs: 40 })],
+        workflow: { durationMs: 20, onComplete: () => dagster!.redeploy('airlift') },
+      },
+      pushed(modified),
+    );
+    const { storedVersions } = dagster!.location('airlift');
+
+    expect(failures).toEqual([]);
+    expect(location('airlift')).toMatchObject({ outcome: 'loaded', refresh: { via: 'refresh-state', workflowRun: { conclusion: 'success' }, stateKeys: [{ versionRefreshed: storedVersions.prod, versionAfter: storedVersions.prod }] } });
+    expect(location('airlift').outOfSync).toBeUndefined();
+    expect(dagster!.location('airlift')).toMatchObject({ reloads: 0, redeploys: 1, stateRefreshes: 1 });
+    expect(github!.runs).toHaveLength(1);
+  });
+});
+
+describe('`dagster dev`, which refreshes every state on reload', () => {
+  it.each<DefsStateManagement>(['LOCAL_FILESYSTEM', 'VERSIONED_STATE_STORAGE'])('reloads a %s component and confirms instead of refusing', async (defsState) => {
+    const { failures, location } = await sync({ locations: [component('airlift', defsState, { dev: true })] });
+
+    expect(failures).toEqual([]);
+    expect(location('airlift')).toMatchObject({ outcome: 'loaded', refresh: { via: 'reload' } });
+    expect(location('airlift').outOfSync).toBeUndefined();
+    expect(dagster!.location('airlift')).toMatchObject({ reloads: 1, dags: { prod: ['a', 'new_dag'] } });
+  });
+});
+
+describe('a DAG the location leaves out on purpose', () => {
+  const filtered = () => airliftLocation('airlift', { instance: 'prod', dags: dags('a') }, { dagFilter: (dagId) => dagId !== 'new_dag' });
+
+  it('is reported as excluded by the location, not as a failure, after a reload that fetched Airflow again', async () => {
+    const { failures, location, report } = await sync({ locations: [filtered()], live: ['a', 'new_dag'] });
+
+    expect(failures).toEqual([]);
+    expect(location('airlift')).toMatchObject({ outcome: 'loaded', excluded: [{ instance: 'prod', dagId: 'new_dag' }] });
+    expect(location('airlift').outOfSync).toBeUndefined();
+    expect(report.locations).toHaveLength(1);
+  });
+
+  it('is still a failure when Airflow does not have it either', async () => {
+    const { failures, location } = await sync({ locations: [filtered()], live: ['a'] });
+
+    expect(location('airlift')).toMatchObject({ outcome: 'loaded', outOfSync: ['new_dag'] });
+    expect(location('airlift').excluded).toBeUndefined();
+    expect(messages(failures)).toMatch(/new_dag missing/);
+  });
+});
+
+describe('a code server with a fixed server id', () => {
+  it('is confirmed, not called "not re-imported", when the reload fetched Airflow again', async () => {
+    const { failures, location } = await sync({ locations: [airliftLocation('airlift', { instance: 'prod', dags: dags('a') }, { fixedServerId: 'airlift-code-server' })] }, pushed(modified));
+
+    expect(failures).toEqual([]);
+    expect(location('airlift')).toMatchObject({ outcome: 'loaded', refresh: { via: 'reload' } });
+    expect(location('airlift').outOfSync).toBeUndefined();
+    expect(dagster!.location('airlift')).toMatchObject({ reloads: 1, serverId: 'airlift-code-server' });
   });
 });
 
@@ -230,7 +318,7 @@ describe('Dagster+ schemas', () => {
     const { failures, location } = await sync({
       mode: 'dagster-plus',
       dagster: { cloudRoots: true, refreshComponentState: true, omitFields: ['Query.workspaceLocationEntryOrError', 'WorkspaceLocationEntry.versionKey'] },
-      locations: [component('airlift', 'VERSIONED_STATE_STORAGE', { stateRefresh: 'accepted', stateRefreshMs: 30 })],
+      locations: [component('airlift', 'VERSIONED_STATE_STORAGE')],
     });
 
     expect(failures).toEqual([]);

@@ -46,8 +46,8 @@ async function act(s: Scenario, inputs: Record<string, string> = {}): Promise<Ac
 const refreshOf = (run: ActionRun) => run.report!.dagster!.locations.find((location) => location.location === LOCATION)!.refresh;
 
 describe('Airflow state in versioned state storage', () => {
-  it('refreshes the stored state through Dagster+, then reloads and confirms', async () => {
-    const s = await pushed({ dagster: 'dagster-plus', defsState: 'VERSIONED_STATE_STORAGE', stateRefresh: 'accepted', schema: DAGSTER_PLUS_SCHEMA });
+  it('refreshes the stored state through Dagster+, whose refresh loads it, and confirms the loaded version', async () => {
+    const s = await pushed({ dagster: 'dagster-plus', defsState: 'VERSIONED_STATE_STORAGE', stateRefresh: 'success', schema: DAGSTER_PLUS_SCHEMA });
     const run = await act(s);
 
     expect(run.exitCode, run.stdout).toBe(0);
@@ -58,7 +58,21 @@ describe('Airflow state in versioned state storage', () => {
     expect(s.dagster.location(LOCATION)).toMatchObject({ stateRefreshes: 1, dags: { prod: ['customers_sync', 'new_reporting', 'orders_etl'] } });
   });
 
-  it('fails with the dg command when the Dagster is too old to refresh it, and does not reload in vain', async () => {
+  it('never reports success when a Dagster+ redeploy after an accepted refresh loads the version pinned at deploy', async () => {
+    const s = await pushed({ dagster: 'dagster-plus', defsState: 'VERSIONED_STATE_STORAGE', stateRefresh: 'accepted' });
+    const run = await act(s);
+    const { stateVersions, storedVersions } = s.dagster.location(LOCATION);
+
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs.result).toBe('failed');
+    expect(run.outputs['reloaded-locations']).toBe('[]');
+    expect(run.summary).toContain('serves the old Airflow state');
+    expect(run.summary).toContain('dg plus deploy');
+    expect(refreshOf(run)!.stateKeys![0]).toMatchObject({ versionRefreshed: storedVersions.prod, versionAfter: stateVersions.prod });
+    expect(stateVersions.prod).not.toBe(storedVersions.prod);
+  });
+
+  it('fails with the dg command when the Dagster is too old to refresh it and a reload served the same state', async () => {
     const s = await pushed({ dagster: 'self-hosted', defsState: 'VERSIONED_STATE_STORAGE' });
     const run = await act(s);
 
@@ -66,8 +80,18 @@ describe('Airflow state in versioned state storage', () => {
     expect(run.outputs.result).toBe('failed');
     expect(run.summary).toContain("serves its Airflow state from Dagster's state storage");
     expect(run.summary).toContain('dg utils refresh-defs-state');
-    expect(refreshOf(run)).toMatchObject({ case: 'versioned-state', via: 'none' });
-    expect(s.dagster.location(LOCATION).reloads).toBe(0);
+    expect(refreshOf(run)).toMatchObject({ case: 'versioned-state', via: 'reload' });
+    expect(s.dagster.location(LOCATION).reloads).toBe(1);
+  });
+
+  it('under `dagster dev`, reloads and confirms instead of refusing', async () => {
+    const s = await pushed({ dagster: 'self-hosted', defsState: 'VERSIONED_STATE_STORAGE', location: { dev: true } });
+    const run = await act(s);
+
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.outputs.result).toBe('synced');
+    expect(refreshOf(run)).toMatchObject({ case: 'versioned-state', via: 'reload' });
+    expect(s.dagster.location(LOCATION)).toMatchObject({ reloads: 1, dags: { prod: ['customers_sync', 'new_reporting', 'orders_etl'] } });
   });
 });
 
@@ -106,7 +130,8 @@ describe('Airflow state baked into the image', () => {
     expect(run.summary).toContain('keeps its Airflow state in the image');
     expect(run.summary).toContain('Set rebuild-workflow');
     expect(run.report!.failures).toEqual([expect.objectContaining({ stage: 'dagster', input: 'rebuild-workflow' })]);
-    expect(s.dagster.location(LOCATION).reloads).toBe(0);
+    // Self-hosted it is tried once, as under `dagster dev` it would refresh the state.
+    expect(s.dagster.location(LOCATION).reloads).toBe(1);
   });
 });
 
@@ -120,6 +145,16 @@ describe('Airflow state fetched when the code server loads', () => {
     expect(refreshOf(run)).toMatchObject({ case: 'code-server-snapshot', via: 'reload' });
   });
 
+  it('confirms a code server with a fixed server id, which keeps its id across a real reload', async () => {
+    const s = await pushed({ dagster: 'self-hosted', location: { fixedServerId: 'airlift-code-server' } });
+    const run = await act(s);
+
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.outputs.result).toBe('synced');
+    expect(run.summary).not.toContain('did not re-import');
+    expect(s.dagster.location(LOCATION)).toMatchObject({ reloads: 1, serverId: 'airlift-code-server' });
+  });
+
   it('never reports success when a `dagster api grpc` server answers the reload without re-importing', async () => {
     const s = await pushed({ dagster: 'self-hosted', reload: 'grpc-no-reimport' });
     const run = await act(s);
@@ -129,6 +164,24 @@ describe('Airflow state fetched when the code server loads', () => {
     expect(run.outputs['reloaded-locations']).toBe('[]');
     expect(run.summary).toContain('did not re-import the definitions');
     expect(run.summary).toContain('dagster code-server start');
+    expect(s.dagster.location(LOCATION).reloads).toBe(1);
+  });
+});
+
+describe('a DAG the location leaves out on purpose', () => {
+  it('is reported as excluded after one reload, and a second run does not reload for it again', async () => {
+    const s = await pushed({ dagster: 'self-hosted', location: { dagFilter: (dagId) => dagId !== 'new_reporting' } });
+    const first = await act(s);
+    const second = await act(s);
+    const excludedOf = (run: ActionRun) => run.report!.dagster!.locations.find((location) => location.location === LOCATION)!.excluded;
+
+    expect(first.exitCode, first.stdout).toBe(0);
+    expect(first.outputs.result).toBe('synced');
+    expect(excludedOf(first)).toEqual([{ instance: 'prod', dagId: 'new_reporting' }]);
+    expect(first.summary).toContain("excluded by the location's DAG filter: `new_reporting`");
+    expect(second.exitCode, second.stdout).toBe(0);
+    expect(second.outputs.result).toBe('in-sync');
+    expect(excludedOf(second)).toEqual([{ instance: 'prod', dagId: 'new_reporting' }]);
     expect(s.dagster.location(LOCATION).reloads).toBe(1);
   });
 });

@@ -138,6 +138,44 @@ describe('planReloads', () => {
   });
 });
 
+describe('a comment-only push', () => {
+  it('leaves a location alone although the Source Code text airlift holds is now stale', () => {
+    const head = { sha: 'a'.repeat(40), time: Date.parse('2026-11-24T10:00:00Z') };
+    const [plan] = planReloads(
+      input({ head, changes: [change('etl', 'unchanged')], locations: [location('airlift_prod', { prod: { etl: { snapshot: { lastParsedTime: '2026-11-24T09:00:00Z' } } } })] }),
+    );
+
+    expect(plan).toMatchObject({ reload: false, reasons: [] });
+  });
+});
+
+describe('DAGs a location leaves out on purpose', () => {
+  const head = { sha: 'a'.repeat(40), time: Date.parse('2026-11-24T10:00:00Z') };
+  const live = [{ instance: 'prod', activeDagIds: new Set(['etl', 'filtered']) }];
+  // The location fetched Airflow after the push reached it (its record of etl was parsed after the push).
+  const fetchedAfter = location('airlift_prod', { prod: { etl: { snapshot: { lastParsedTime: '2026-11-24T10:00:05Z' } } } });
+  const fetchedBefore = location('airlift_prod', { prod: { etl: { snapshot: { lastParsedTime: '2026-11-24T09:59:00Z' } } } });
+
+  it('is not a reason to reload once the location fetched Airflow after Airflow had the DAG: it is listed as excluded', () => {
+    const [pushed] = planReloads(input({ head, live, changes: [change('filtered', 'modified')], locations: [fetchedAfter] }));
+    const [drift] = planReloads(input({ head, live, fullCheck: true, locations: [fetchedAfter] }));
+
+    for (const plan of [pushed!, drift!]) {
+      expect(plan).toMatchObject({ reload: false, reasons: [], excluded: [{ instance: 'prod', dagId: 'filtered' }] });
+    }
+  });
+
+  it('still reloads when the location fetched before the push, or Airflow does not have the DAG', () => {
+    const [before] = planReloads(input({ head, live, changes: [change('filtered', 'added')], locations: [fetchedBefore] }));
+    const [notLive] = planReloads(input({ head, live: [], changes: [change('filtered', 'added')], locations: [fetchedAfter] }));
+
+    for (const plan of [before!, notLive!]) {
+      expect(plan).toMatchObject({ reload: true, reasons: [{ kind: 'added', dagId: 'filtered' }] });
+      expect(plan.excluded).toBeUndefined();
+    }
+  });
+});
+
 describe('mirroredInstances', () => {
   it('lists each Airflow instance once across locations', () => {
     expect(mirroredInstances([location('a', { prod: {}, dev: {} }), location('b', { prod: {} })])).toEqual(['dev', 'prod']);

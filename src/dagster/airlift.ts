@@ -6,13 +6,19 @@
 //   an asset per DAG keyed [instance, "dag", convert_to_valid_dagster_name(dag_id)], kinds airflow and
 //   dag, metadata "Dag ID" (text), "Dag Info (raw)", "Link to DAG" and the peered-dag mapping;
 //   automapped task assets are keyed [instance, "dag", dag, "task", task];
-// - core/sensor/sensor_builder.py: its sensor `<instance>__airflow_dag_status_sensor`;
+// - core/sensor/sensor_builder.py: its sensor `<instance>__airflow_dag_status_sensor` (plain
+//   `airflow_dag_status_sensor` in older releases, whose DAG assets had neither kinds nor a peered mapping);
 // - core/job_builder.py, core/utils.py: AirflowInstanceComponent makes a job per DAG, tagged
 //   dagster/external_job_source=airflow and dagster-airlift/airflow-dag-id, but without the instance
 //   name: one is inferred when the location mirrors a single instance;
-// - core/monitoring_job/builder.py: its job and sensor `<instance>__airflow_monitoring_job[_sensor]`;
+// - core/monitoring_job/builder.py: its job and sensor `<instance>__airflow_monitoring_job[_sensor]`
+//   (a schedule `<instance>__airflow_monitoring_job_schedule` in older releases);
 // - core/components/airflow_instance/component.py: its defs-state key `AirflowInstanceComponent[<instance>]`;
-// - core/utils.py: assets mapped to tasks carry dagster-airlift/task-mapping = [{dag_id, task_id}].
+// - core/utils.py, constants.py: assets mapped to tasks carry dagster-airlift/task-mapping =
+//   [{dag_id, task_id}]; assets mapped to a whole DAG (assets_with_dag_mappings) dagster-airlift/dag-mapping
+//   = [{dag_id}].
+// The "Source Code" metadata (the DAG file's text, kept only below DEFAULT_MAX_NUM_DAGS_SOURCE_CODE_RETRIEVAL
+// = 50 DAGs per instance, core/serialization/compute.py) is not read: see README, "How it decides".
 // Asset keys and job names are sanitized (`.`, `-` become `_`), so the dag id is read from metadata
 // or tags, and from the key only as a last resort.
 import type { MetadataEntry, Repository } from './wire.js';
@@ -21,11 +27,15 @@ const DAG_ID_LABEL = 'Dag ID';
 const DAG_INFO_LABEL = 'Dag Info (raw)';
 const PEERED_DAG_MAPPING = 'dagster-airlift/peered-dag-mapping';
 const TASK_MAPPING = 'dagster-airlift/task-mapping';
+const DAG_MAPPING = 'dagster-airlift/dag-mapping';
 const DAG_ID_TAG = 'dagster-airlift/airflow-dag-id';
 const EXTERNAL_JOB_SOURCE_TAG = 'dagster/external_job_source';
-// The per-instance sensor (of AirflowInstanceComponent's monitoring job, or of
+// The per-instance sensor or schedule (of AirflowInstanceComponent's monitoring job, or of
 // build_defs_from_airflow_instance) names an instance even when it has no DAG.
 const INSTANCE_SENSOR = /^(.+)__airflow_(?:dag_status|monitoring_job)_sensor$/;
+const INSTANCE_SCHEDULE = /^(.+)__airflow_monitoring_job_schedule$/;
+// Older airlift's sensor, one per location, without the instance's name.
+const PLAIN_SENSOR = 'airflow_dag_status_sensor';
 const COMPONENT_STATE_KEY = /^AirflowInstanceComponent\[(.+)\]$/;
 
 /** What the DAG record airlift fetched from Airflow says about when Airflow had parsed it. */
@@ -39,7 +49,7 @@ export interface DagSnapshot {
 export interface DagView {
   /** Task ids known from task-mapping metadata: the mapped ones only, possibly none. */
   readonly tasks: readonly string[];
-  /** From the "Dag Info (raw)" metadata, when the location shows it and it was read (not by readLocation). */
+  /** From the "Dag Info (raw)" metadata, when the location shows it. */
   readonly snapshot?: DagSnapshot;
 }
 
@@ -55,9 +65,7 @@ interface Found {
   snapshot?: DagSnapshot;
 }
 
-/** `snapshots`: read each DAG's "Dag Info (raw)" record; a confirmation after a reload needs none. */
-export function airflowMirror(repositories: readonly Repository[], stateKeys: readonly string[], { snapshots = true } = {}): AirflowMirror {
-  const snapshotOf = snapshots ? dagSnapshot : () => undefined;
+export function airflowMirror(repositories: readonly Repository[], stateKeys: readonly string[]): AirflowMirror {
   const dags = new Map<string, Map<string, Found>>();
   const dagsOf = (instance: string) => {
     let found = dags.get(instance);
@@ -74,33 +82,36 @@ export function airflowMirror(repositories: readonly Repository[], stateKeys: re
     const instance = COMPONENT_STATE_KEY.exec(key)?.[1];
     if (instance) dagsOf(instance);
   }
-  const jobDags: { dagId: string; snapshot?: DagSnapshot }[] = [];
+  // Dag ids known without their instance: airlift's DAG jobs, and assets mapped to a whole DAG.
+  const unplaced: { dagId: string; snapshot?: DagSnapshot }[] = [];
   const taskMappings: { instance?: string; dagId: string; taskId: string }[] = [];
 
   for (const repository of repositories) {
-    for (const sensor of repository.sensors) {
-      const instance = INSTANCE_SENSOR.exec(sensor.name)?.[1];
+    for (const { name } of [...repository.sensors, ...repository.schedules]) {
+      const instance = INSTANCE_SENSOR.exec(name)?.[1] ?? INSTANCE_SCHEDULE.exec(name)?.[1];
       if (instance) dagsOf(instance);
     }
+    const older = repository.sensors.some((sensor) => sensor.name === PLAIN_SENSOR);
     for (const job of repository.jobs) {
       const tags = new Map(job.tags.map((tag) => [tag.key, tag.value]));
       const dagId = tags.get(DAG_ID_TAG);
-      if (dagId && tags.get(EXTERNAL_JOB_SOURCE_TAG) === 'airflow') jobDags.push({ dagId, snapshot: snapshotOf(byLabel(job.metadataEntries)) });
+      if (dagId && tags.get(EXTERNAL_JOB_SOURCE_TAG) === 'airflow') unplaced.push({ dagId, snapshot: dagSnapshot(byLabel(job.metadataEntries)) });
     }
     for (const asset of repository.assetNodes) {
       const path = asset.assetKey.path;
       const metadata = byLabel(asset.metadataEntries);
-      const dag = dagAsset(path, metadata, asset.kinds);
-      if (dag) note(dag.instance, dag.dagId, snapshotOf(metadata));
+      const dag = dagAsset(path, metadata, asset.kinds, older);
+      if (dag) note(dag.instance, dag.dagId, dagSnapshot(metadata));
       const automapped = path.length === 5 && path[1] === 'dag' && path[3] === 'task' ? path[0] : undefined;
       for (const handle of jsonHandles(metadata.get(TASK_MAPPING))) {
         if (handle.task_id) taskMappings.push({ instance: automapped, dagId: handle.dag_id, taskId: handle.task_id });
       }
+      for (const handle of jsonHandles(metadata.get(DAG_MAPPING))) unplaced.push({ dagId: handle.dag_id });
     }
   }
 
   const unattributed: string[] = [];
-  for (const { dagId, snapshot } of jobDags) {
+  for (const { dagId, snapshot } of unplaced) {
     const holders = [...dags].filter(([, byId]) => byId.has(dagId)).map(([instance]) => instance);
     const [only, ...others] = holders.length ? holders : [...dags.keys()];
     if (only !== undefined && others.length === 0) note(only, dagId, snapshot);
@@ -134,17 +145,19 @@ function byLabel(entries: readonly MetadataEntry[]): ReadonlyMap<string, Metadat
   return new Map(entries.map((entry) => [entry.label, entry]));
 }
 
+/** `older`: the repository has older airlift's plain sensor, whose DAG assets carry only a "Dag ID". */
 function dagAsset(
   path: readonly string[],
   metadata: ReadonlyMap<string, MetadataEntry>,
   kinds: readonly string[] | undefined,
+  older: boolean,
 ): { instance: string; dagId: string } | undefined {
   const [instance, marker, keyName] = path;
   if (path.length !== 3 || marker !== 'dag' || instance === undefined || keyName === undefined) return undefined;
   const peered = jsonHandles(metadata.get(PEERED_DAG_MAPPING));
-  // Older airlift releases had no peered mapping; their DAG assets are recognised by kinds.
+  // Releases without the peered mapping: DAG assets are recognised by kinds, or by older airlift's sensor.
   const tagged = kinds?.includes('airflow') && kinds.includes('dag');
-  if (peered.length === 0 && !tagged) return undefined;
+  if (peered.length === 0 && !tagged && !(older && metadata.has(DAG_ID_LABEL))) return undefined;
   const dagId = metadata.get(DAG_ID_LABEL)?.text ?? peered[0]?.dag_id ?? keyName;
   return { instance, dagId };
 }

@@ -36,10 +36,10 @@ export function confirm(after: LocationView, expected: ExpectedChange, before: L
   });
   const result = { inSync: missing.length + stale.length + staleTasks.length === 0, missing, stale, staleTasks };
   if (result.inSync) return result;
-  return { ...result, ...diagnose(after, expected.instance, before.stamp, missing.length > 0 || stale.length > 0) };
+  return { ...result, ...diagnose(after, expected.instance, before, missing.length > 0 || stale.length > 0) };
 }
 
-function diagnose(after: LocationView, instance: string, before: Stamp, dagsDiffer: boolean): { message: string; fix: string } {
+function diagnose(after: LocationView, instance: string, before: LocationView, dagsDiffer: boolean): { message: string; fix: string } {
   if (!after.airflow.has(instance) && after.unattributed.length === 0) {
     const mirrored = [...after.airflow.keys()];
     return {
@@ -47,11 +47,11 @@ function diagnose(after: LocationView, instance: string, before: Stamp, dagsDiff
       fix: 'Check that the instance name matches AirflowInstance(name=...) in the location, and code-locations.',
     };
   }
-  if (dagsDiffer && sameServer(before, after.stamp)) return notReimported(after.name);
+  if (dagsDiffer && reused(before, after)) return notReimported(after.name);
   const state = after.stateKeys.find((key) => key.key === componentStateKey(instance));
   if (state?.management === 'LOCAL_FILESYSTEM') {
     return {
-      message: `Code location "${after.name}" has a new server, but AirflowInstanceComponent "${instance}" keeps its Airflow state in the image (defs_state LOCAL_FILESYSTEM, version ${state.version ?? 'unknown'}), and the state built into it does not show the change.`,
+      message: `Code location "${after.name}" has a new server, but AirflowInstanceComponent "${instance}" keeps its Airflow state in the image (defs_state LOCAL_FILESYSTEM), and the state built into it does not show the change.`,
       fix: 'The workflow that builds the image must run `dg utils refresh-defs-state` (`dg plus deploy refresh-defs-state` on Dagster+) after Airflow has parsed the push, before building: check rebuild-workflow\'s steps.',
     };
   }
@@ -65,6 +65,31 @@ function diagnose(after: LocationView, instance: string, before: Stamp, dagsDiff
     message: `Code location "${after.name}" reloaded with a new server, but the Airflow data airlift fetched does not show the change yet.`,
     fix: 'Airflow may not have serialized the DAGs when the location loaded: re-run the action (or raise airflow-timeout). If it persists, check the location\'s DAG filter (dag_selector_fn, retrieval_filter).',
   };
+}
+
+/**
+ * True when the reload served the very server and definitions it served before: the same server, and
+ * not one airlift fetch differs. A server started with a fixed server id (`dagster code-server start
+ * --fixed-server-id`) keeps its id across real reloads, so the id alone never says so.
+ */
+export function reused(before: LocationView, after: LocationView): boolean {
+  return sameServer(before.stamp, after.stamp) && !refetched(before, after);
+}
+
+/**
+ * True when what airlift fetched differs between the two views: the DAGs, their mapped tasks, the DAG
+ * records (Airflow re-parses every file on a timer, so a new fetch brings new parse times) or the
+ * state versions. Only a load that fetched Airflow again (or loaded other stored state) changes them.
+ */
+export function refetched(before: LocationView, after: LocationView): boolean {
+  return fetched(before) !== fetched(after);
+}
+
+function fetched(view: LocationView): string {
+  const dags = [...view.airflow]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([instance, byId]) => [instance, [...byId].sort(([a], [b]) => a.localeCompare(b)).map(([dagId, dag]) => [dagId, dag.tasks, dag.snapshot ?? null])]);
+  return JSON.stringify([dags, view.unattributed, view.stateKeys.map((state) => [state.key, state.version ?? null])]);
 }
 
 /**
@@ -82,7 +107,7 @@ export function sameServer(before: Stamp, after: Stamp): boolean {
 /** Why a reload answered success and changed nothing. */
 export function notReimported(location: string): { message: string; fix: string } {
   return {
-    message: `Code location "${location}" answered the reload, but its server did not re-import the definitions (same server id as before), so airlift did not fetch Airflow again. A code server started with \`dagster api grpc\` (the Helm chart's default) only serves its cached definitions on reload.`,
+    message: `Code location "${location}" answered the reload, but its server did not re-import the definitions (same server id as before, and not one DAG record airlift fetched from Airflow changed), so airlift did not fetch Airflow again. A code server started with \`dagster api grpc\` (the Helm chart's default) only serves its cached definitions on reload.`,
     fix: 'Run the code server with `dagster code-server start`, which re-imports on reload, or restart the code server (its deployment or container) after each push.',
   };
 }

@@ -60,26 +60,26 @@ async function readStates(client: DagsterClient, deadline: Deadline | undefined)
 
 /**
  * One location's view, or undefined when the workspace has no location of that name. Read to confirm
- * a reload or a refresh, which look at which DAGs and tasks it mirrors: without the DAG snapshots.
+ * a reload or a refresh: with the DAG records, which show whether airlift fetched Airflow again.
  */
 export async function readLocation(client: DagsterClient, name: string, deadline?: Deadline): Promise<LocationView | undefined> {
   if (!client.supports(LOCATION)) {
     return (await discoverLocations(client, deadline)).find((location) => location.name === name);
   }
-  const keep = (found: LocationEntry) => toLocationView(found, { snapshots: false });
+  const keep = (found: LocationEntry) => toLocationView(found);
   const entry = (await client.send(LOCATION, locationData(keep), { name }, { deadline })).workspaceLocationEntryOrError;
   if (entry === null) return undefined;
   if (entry.__typename === 'PythonError') throw workspaceError(entry.message);
   return entry.kept;
 }
 
-function toLocationView(entry: LocationEntry, options?: { readonly snapshots: boolean }): LocationView {
+function toLocationView(entry: LocationEntry): LocationView {
   const stateKeys = (entry.defsStateInfo?.keyStateInfo ?? []).map(
     (state): StateKey => ({ key: state.name, version: state.info?.version, management: state.info?.managementType }),
   );
   const location = entry.locationOrLoadError;
   const repositories = location?.__typename === 'RepositoryLocation' ? location.repositories : [];
-  const mirror = airflowMirror(repositories, stateKeys.map((state) => state.key), options);
+  const mirror = airflowMirror(repositories, stateKeys.map((state) => state.key));
   return {
     name: entry.name,
     loadStatus: entry.loadStatus,

@@ -61,6 +61,7 @@ const ENTRY_CURRENT = /* GraphQL */ `
           name
           jobs { name tags { key value } metadataEntries { ...AirliftSyncMetadata } }
           sensors { name }
+          schedules { name }
           assetNodes {
             assetKey { path }
             kinds
@@ -86,6 +87,7 @@ const ENTRY_LEGACY = /* GraphQL */ `
           name
           jobs { name tags { key value } metadataEntries { ...AirliftSyncMetadata } }
           sensors { name }
+          schedules { name }
           assetNodes {
             assetKey { path }
             metadataEntries { ...AirliftSyncMetadata }

@@ -40,6 +40,7 @@ const repository = z.object({
   name: z.string(),
   jobs: z.array(job),
   sensors: z.array(z.object({ name: z.string() })),
+  schedules: z.array(z.object({ name: z.string() })),
   assetNodes: z.array(assetNode),
 });
 

@@ -5,7 +5,7 @@
 // and confirm it shows the push.
 import pLimit from 'p-limit';
 import { connectDagster, type DagsterClient } from '../dagster/client.js';
-import { confirm, notReimported, sameServer } from '../dagster/confirm.js';
+import { confirm, notReimported, refetched, reused } from '../dagster/confirm.js';
 import { discoverLocations, readLocation, showsDefsState, type LocationView } from '../dagster/discover.js';
 import { dagsterConnection } from '../dagster/endpoint.js';
 import { canRefreshState, refreshState, type KeyRefresh } from '../dagster/refresh.js';
@@ -17,7 +17,7 @@ import type { Config, RebuildConfig } from '../inputs.js';
 import type { Logger } from '../log.js';
 import { ActionError } from '../model.js';
 import type { DagsterReport, Failure, LocationRefresh, LocationReport } from '../outcome.js';
-import { planReloads, type LocationHoldings, type LocationPlan } from '../plan.js';
+import { planReloads, type LiveInstance, type LocationHoldings, type LocationPlan } from '../plan.js';
 import type { AirflowStage } from './airflow.js';
 import { pushedHead, type ChangesStage } from './changes.js';
 
@@ -94,15 +94,18 @@ export async function syncDagster(
     log.info(plan.reload ? `${plan.location}: stale (${plan.reasons.length} reasons)${options.planOnly ? ' — would reload' : ''}` : `${plan.location}: in sync`);
     if (state) log.info(`${plan.location}: Airflow state ${state.case}: ${state.evidence}`);
   }
-  const imageLocations = plans.filter((plan) => states.get(plan.location)?.case === 'image-state').map((plan) => plan.location);
+  // The rebuild workflow deploys image-state locations, and Dagster+ versioned-state ones after their refresh.
+  const rebuilds = (state: LocationState | undefined) => state?.case === 'image-state' || (state?.case === 'versioned-state' && client.kind === 'dagster-plus');
+  const rebuildLocations = plans.filter((plan) => rebuilds(states.get(plan.location))).map((plan) => plan.location);
   const sync: Sync = {
     client,
     config,
     changes,
+    live: airflow?.live ?? [],
     pollIntervalMs: options.pollIntervalMs,
     failures,
     log,
-    ...(config.rebuild && !options.planOnly ? { rebuild: once(() => startRebuild(config.rebuild!, imageLocations, changes, options.pollIntervalMs, failures, log)) } : {}),
+    ...(config.rebuild && !options.planOnly ? { rebuild: once(() => startRebuild(config.rebuild!, rebuildLocations, changes, options.pollIntervalMs, failures, log)) } : {}),
   };
   const limit = pLimit(RELOAD_CONCURRENCY);
   const locations = await Promise.all(
@@ -123,6 +126,8 @@ interface Sync {
   readonly client: DagsterClient;
   readonly config: Config;
   readonly changes: ChangesStage;
+  /** What live Airflow holds, per instance compared: tells a DAG the location leaves out from one it lacks. */
+  readonly live: readonly LiveInstance[];
   readonly pollIntervalMs?: number;
   readonly failures: Failure[];
   readonly log: Logger;
@@ -130,12 +135,18 @@ interface Sync {
   readonly rebuild?: () => Promise<RebuildResult>;
 }
 
-type Synced = Pick<LocationReport, 'outcome' | 'message' | 'loadMs' | 'outOfSync' | 'refresh'>;
+type Synced = Pick<LocationReport, 'outcome' | 'message' | 'loadMs' | 'outOfSync' | 'refresh' | 'excluded'>;
 
-/** How the action refreshes (or, planning, would refresh) a location's Airflow state; none: it cannot. */
+/**
+ * How the action refreshes (or, planning, would refresh) a location's Airflow state; none: it cannot.
+ * Self-hosted, a location whose state a reload does not refetch is still reloaded and confirmed: under
+ * `dagster dev` every load refreshes every state (StateBackedComponent.build_defs, refresh_if_dev). On
+ * Dagster+ a reload is a redeploy of the same image and pinned state, so it is not tried.
+ */
 function via(state: LocationState, sync: Pick<Sync, 'client' | 'config'>): LocationRefresh['via'] {
-  if (state.case === 'image-state') return sync.config.rebuild ? 'rebuild' : 'none';
-  if (state.case === 'versioned-state') return canRefreshState(sync.client) ? 'refresh-state' : 'none';
+  const selfHosted = sync.client.kind === 'self-hosted';
+  if (state.case === 'image-state') return sync.config.rebuild ? 'rebuild' : selfHosted ? 'reload' : 'none';
+  if (state.case === 'versioned-state') return canRefreshState(sync.client) ? 'refresh-state' : selfHosted ? 'reload' : 'none';
   return 'reload';
 }
 
@@ -145,28 +156,42 @@ async function syncLocation(sync: Sync, before: LocationView, plan: LocationPlan
   const kind = sync.client.kind;
   const reloadOptions = { timeoutMs: sync.config.reloadTimeoutMs, pollIntervalMs: sync.pollIntervalMs };
   if (state.case === 'image-state') {
-    if (!sync.rebuild) {
-      return refuse(sync, base, state, {
-        message: `Code location "${plan.location}" keeps its Airflow state in the image: ${state.evidence} A reload cannot show the push.`,
-        fix: `Set rebuild-workflow (and rebuild-token) to a workflow that runs ${refreshCommand(kind)} and rebuilds and deploys the Dagster project: airlift-sync then starts it and confirms the change. Or set the component's defs_state to VERSIONED_STATE_STORAGE (refreshed in place) or LEGACY_CODE_SERVER_SNAPSHOTS (fetched on every reload).`,
-        input: 'rebuild-workflow',
-      });
-    }
-    return rebuildLocation(sync, before, plan, state, base, sync.rebuild);
+    if (sync.rebuild) return rebuildLocation(sync, before, plan, state, base, sync.rebuild);
+    const cannot = {
+      message: `Code location "${plan.location}" keeps its Airflow state in the image: ${state.evidence} A reload cannot show the push${kind === 'self-hosted' ? ' (except under `dagster dev`, which refreshes it on every load)' : ''}.`,
+      fix: `Set rebuild-workflow (and rebuild-token) to a workflow that runs ${refreshCommand(kind)} and rebuilds and deploys the Dagster project: airlift-sync then starts it and confirms the change. Or set the component's defs_state to VERSIONED_STATE_STORAGE (refreshed in place) or LEGACY_CODE_SERVER_SNAPSHOTS (fetched on every reload).`,
+      input: 'rebuild-workflow',
+    };
+    return base.via === 'reload' ? reloadUnlessStale(sync, before, plan, state, base, cannot) : refuse(sync, base, state, cannot);
   }
   if (state.case === 'versioned-state') {
-    if (base.via === 'none') {
-      return refuse(sync, base, state, {
-        message: `Code location "${plan.location}" serves its Airflow state from Dagster's state storage: ${state.evidence} This Dagster has no refreshComponentState mutation, so airlift-sync cannot refresh it, and a reload alone loads the same stored state.`,
-        fix: `Refresh the stored state with ${refreshCommand(kind)} after Airflow has parsed the push, then re-run this job; on a Dagster release with refreshComponentState, airlift-sync does it itself.`,
-      });
-    }
-    return refreshLocation(sync, before, plan, state, base);
+    if (base.via === 'refresh-state') return refreshLocation(sync, before, plan, state, base);
+    const cannot = {
+      message: `Code location "${plan.location}" serves its Airflow state from Dagster's state storage: ${state.evidence} This Dagster has no refreshComponentState mutation, so airlift-sync cannot refresh it, and a reload alone loads the same stored state${kind === 'self-hosted' ? ' (except under `dagster dev`, which refreshes it on every load)' : ''}.`,
+      fix: `Refresh the stored state with ${refreshCommand(kind)} after Airflow has parsed the push, then re-run this job; on a Dagster release with refreshComponentState, airlift-sync does it itself.`,
+    };
+    return base.via === 'reload' ? reloadUnlessStale(sync, before, plan, state, base, cannot) : refuse(sync, base, state, cannot);
   }
   sync.log.info(`Reloading ${plan.location}…`);
   const result = await reloadLocation(sync.client, plan.location, before, reloadOptions);
   // Self-hosted, the reload answers for the server it reloaded; on Dagster+ reload waits for a newer one.
   return { ...settle(sync, before, plan, result, kind === 'self-hosted'), refresh: { ...base, ...stateKeys(state, [], result.after) } };
+}
+
+/**
+ * A self-hosted location whose state a reload does not refetch, unless it runs under `dagster dev`:
+ * reloaded, and a success only if airlift demonstrably fetched Airflow again and the push shows.
+ */
+async function reloadUnlessStale(sync: Sync, before: LocationView, plan: LocationPlan, state: LocationState, base: LocationRefresh, cannot: Omit<Failure, 'stage'>): Promise<Synced> {
+  sync.log.info(`Reloading ${plan.location} (its Airflow state is refreshed by a reload only under \`dagster dev\`)…`);
+  const result = await reloadLocation(sync.client, plan.location, before, { timeoutMs: sync.config.reloadTimeoutMs, pollIntervalMs: sync.pollIntervalMs });
+  const refresh = { ...base, ...stateKeys(state, [], result.after) };
+  if (result.outcome === 'loaded' && result.after && !refetched(before, result.after)) {
+    const message = `${cannot.message} The reload served the same Airflow state: not one DAG record airlift fetched changed.`;
+    sync.failures.push({ stage: 'dagster', ...cannot, message });
+    return { outcome: 'loaded', loadMs: result.loadMs, outOfSync: expectedDags(plan), message, refresh };
+  }
+  return { ...settle(sync, before, plan, result, true), refresh };
 }
 
 /** VERSIONED_STATE_STORAGE: store fresh Airflow state, then reload unless the refresh already did. */
@@ -187,6 +212,12 @@ async function refreshLocation(sync: Sync, before: LocationView, plan: LocationP
     current?.loadStatus === 'LOADED' &&
     current.loadError === undefined &&
     refreshed.keys.every((key) => current.stateKeys.find((loaded) => loaded.key === key.key)?.version === key.after);
+  if (!servesRefreshed && sync.client.kind === 'dagster-plus' && sync.rebuild) {
+    // A Dagster+ redeploy would load the versions pinned at deploy: a new deploy pins the latest stored ones.
+    sync.log.info(`${name}: deploying anew through the rebuild workflow, which pins the refreshed state…`);
+    const rebuilt = await rebuildLocation(sync, before, plan, state, base, sync.rebuild, refreshed.keys);
+    return loadedRefreshed(sync, plan, { ...rebuilt, loadMs: Date.now() - started });
+  }
   let result: ReloadResult;
   if (current && servesRefreshed) {
     result = { name, outcome: 'loaded', loadMs: 0, after: current };
@@ -195,10 +226,35 @@ async function refreshLocation(sync: Sync, before: LocationView, plan: LocationP
     result = await reloadLocation(sync.client, name, before, { timeoutMs: sync.config.reloadTimeoutMs, pollIntervalMs: sync.pollIntervalMs });
   }
   const settled = settle(sync, before, plan, result, sync.client.kind === 'self-hosted');
-  return { ...settled, loadMs: Date.now() - started, refresh: { ...base, ...stateKeys(state, refreshed.keys, result.after) } };
+  return loadedRefreshed(sync, plan, { ...settled, loadMs: Date.now() - started, refresh: { ...base, ...stateKeys(state, refreshed.keys, result.after) } });
 }
 
-/** LOCAL_FILESYSTEM: the rebuild workflow bakes fresh state into a new image and deploys it; wait for it. */
+/**
+ * A location confirmed after a refresh must serve the refreshed versions: the DAGs alone may not tell (a
+ * modified DAG without mapped tasks), the loaded version does. Never a success on the old one.
+ */
+function loadedRefreshed(sync: Sync, plan: LocationPlan, synced: Synced): Synced {
+  const old = (synced.refresh?.stateKeys ?? []).filter((key) => key.versionRefreshed !== undefined && key.versionAfter !== key.versionRefreshed);
+  if (synced.outcome !== 'loaded' || !old.length) return synced;
+  const plus = sync.client.kind === 'dagster-plus';
+  const message = `Code location "${plan.location}" reloaded, but it serves the old Airflow state: ${old.map((key) => `${key.key} version ${key.versionAfter ?? 'none'}, not the refreshed ${key.versionRefreshed}`).join('; ')}.${
+    plus ? ' Dagster+ starts a code server with the state versions pinned when the location was deployed, and a reload (a redeploy) keeps them.' : ''
+  }`;
+  sync.failures.push({
+    stage: 'dagster',
+    message,
+    fix: plus
+      ? 'Deploy the location again (`dg plus deploy`, or the deploy workflow that `dg scaffold github-actions` writes): a new deploy pins the latest stored state. Set rebuild-workflow to that workflow and airlift-sync starts it after the refresh.'
+      : 'Reload the location again from the Dagster UI and check that the code server reads the same defs_state_storage as the webserver.',
+    ...(plus ? { input: 'rebuild-workflow' } : {}),
+  });
+  return { ...synced, outOfSync: [...new Set([...(synced.outOfSync ?? []), ...expectedDags(plan)])].sort(), message };
+}
+
+/**
+ * LOCAL_FILESYSTEM: the rebuild workflow bakes fresh state into a new image and deploys it; wait for it.
+ * Also a Dagster+ VERSIONED_STATE_STORAGE location after a refresh (`refreshed`): its new deploy pins them.
+ */
 async function rebuildLocation(
   sync: Sync,
   before: LocationView,
@@ -206,6 +262,7 @@ async function rebuildLocation(
   state: LocationState,
   base: LocationRefresh,
   rebuild: () => Promise<RebuildResult>,
+  refreshed: readonly KeyRefresh[] = [],
 ): Promise<Synced> {
   const started = Date.now();
   const rebuilt = await rebuild();
@@ -213,7 +270,7 @@ async function rebuildLocation(
   const refresh = { ...base, ...(workflowRun ? { workflowRun } : {}) };
   if (!rebuilt.ok) {
     // startRebuild recorded the failure once for every location waiting on the run.
-    return { outcome: rebuilt.input === 'rebuild-timeout' ? 'timed-out' : 'error', message: rebuilt.message, loadMs: Date.now() - started, refresh: { ...refresh, ...stateKeys(state, []) } };
+    return { outcome: rebuilt.input === 'rebuild-timeout' ? 'timed-out' : 'error', message: rebuilt.message, loadMs: Date.now() - started, refresh: { ...refresh, ...stateKeys(state, refreshed) } };
   }
   sync.log.info(`Waiting for ${plan.location} to serve the rebuilt image…`);
   const waited = await awaitNewServer(sync.client, plan.location, before, { timeoutMs: sync.config.reloadTimeoutMs, pollIntervalMs: sync.pollIntervalMs });
@@ -225,11 +282,11 @@ async function rebuildLocation(
           fix: 'Check that the workflow deploys this code location (its name and deployment), or raise reload-timeout if the new image takes longer to roll out.',
         }
       : waited;
-  return { ...settle(sync, before, plan, result, false), loadMs: Date.now() - started, refresh: { ...refresh, ...stateKeys(state, [], result.after) } };
+  return { ...settle(sync, before, plan, result, false), loadMs: Date.now() - started, refresh: { ...refresh, ...stateKeys(state, refreshed, result.after) } };
 }
 
 /** The action cannot refresh the location: say why, and do not reload in vain. */
-function refuse(sync: Sync, base: LocationRefresh, state: LocationState, failure: { message: string; fix: string; input?: string }): Synced {
+function refuse(sync: Sync, base: LocationRefresh, state: LocationState, failure: Omit<Failure, 'stage'>): Synced {
   sync.failures.push({ stage: 'dagster', ...failure });
   return { outcome: 'not-supported', message: failure.message, refresh: { ...base, ...stateKeys(state, []) } };
 }
@@ -252,7 +309,7 @@ async function startRebuild(
 }
 
 /** The reload's outcome, and whether the location shows the push; failures are recorded. */
-function settle(sync: Sync, before: LocationView, plan: LocationPlan, result: ReloadResult, newServerExpected: boolean): Pick<LocationReport, 'outcome' | 'message' | 'loadMs' | 'outOfSync'> {
+function settle(sync: Sync, before: LocationView, plan: LocationPlan, result: ReloadResult, newServerExpected: boolean): Pick<LocationReport, 'outcome' | 'message' | 'loadMs' | 'outOfSync' | 'excluded'> {
   if (result.outcome !== 'loaded' || !result.after) {
     sync.failures.push({
       stage: 'dagster',
@@ -262,7 +319,12 @@ function settle(sync: Sync, before: LocationView, plan: LocationPlan, result: Re
     });
     return { outcome: result.outcome, message: result.message, loadMs: result.loadMs };
   }
+  const after = result.after;
   const outOfSync: string[] = [];
+  const excluded: { instance: string; dagId: string }[] = [];
+  // Airflow had the DAG before this reload (the Airflow stage saw it parsed), and airlift fetched Airflow
+  // again: a DAG the location still lacks is one its filter leaves out, not a failure.
+  const fetchedAgain = refetched(before, after);
   let message: string | undefined;
   for (const expected of plan.expect) {
     const modified = sync.changes.instances
@@ -270,7 +332,7 @@ function settle(sync: Sync, before: LocationView, plan: LocationPlan, result: Re
       .filter((change) => change.instance === expected.instance && change.kind === 'modified' && change.after)
       .map((change) => ({ dagId: change.dagId, tasks: change.after!.tasks }));
     const confirmation = confirm(
-      result.after,
+      after,
       {
         instance: expected.instance,
         added: expected.present.filter((dagId) => !modified.some((dag) => dag.dagId === dagId)),
@@ -279,13 +341,17 @@ function settle(sync: Sync, before: LocationView, plan: LocationPlan, result: Re
       },
       before,
     );
-    if (confirmation.inSync) continue;
-    outOfSync.push(...confirmation.missing, ...confirmation.stale, ...confirmation.staleTasks.map((dag) => dag.dagId));
+    const live = sync.live.find((entry) => entry.instance === expected.instance);
+    const leftOut = fetchedAgain && after.airflow.has(expected.instance) ? confirmation.missing.filter((dagId) => live?.activeDagIds.has(dagId)) : [];
+    excluded.push(...leftOut.map((dagId) => ({ instance: expected.instance, dagId })));
+    const missing = confirmation.missing.filter((dagId) => !leftOut.includes(dagId));
+    if (missing.length + confirmation.stale.length + confirmation.staleTasks.length === 0) continue;
+    outOfSync.push(...missing, ...confirmation.stale, ...confirmation.staleTasks.map((dag) => dag.dagId));
     message = confirmation.message;
     sync.failures.push({
       stage: 'dagster',
       message: `Code location "${plan.location}" reloaded but still does not show the push: ${[
-        ...confirmation.missing.map((dagId) => `${dagId} missing`),
+        ...missing.map((dagId) => `${dagId} missing`),
         ...confirmation.stale.map((dagId) => `${dagId} still there`),
         ...confirmation.staleTasks.map((dag) => `${dag.dagId} keeps old tasks ${dag.tasks.join(', ')}`),
       ].join('; ')}.${confirmation.message ? ` ${confirmation.message}` : ''}`,
@@ -293,15 +359,28 @@ function settle(sync: Sync, before: LocationView, plan: LocationPlan, result: Re
     });
   }
   // A server that answered the reload without re-importing shows the same definitions, even where the
-  // DAG ids alone cannot tell (a modified DAG without mapped tasks): never call that a success.
-  if (!outOfSync.length && newServerExpected && sameServer(before.stamp, result.after.stamp)) {
-    const reused = notReimported(plan.location);
-    outOfSync.push(...plan.expect.flatMap((expected) => [...expected.present, ...expected.absent]));
-    message = reused.message;
-    sync.failures.push({ stage: 'dagster', ...reused });
+  // DAG ids alone cannot tell (a modified DAG without mapped tasks): never call that a success. The same
+  // server id alone does not say so: a fixed server id survives real reloads.
+  if (!outOfSync.length && newServerExpected && reused(before, after)) {
+    const notNew = notReimported(plan.location);
+    outOfSync.push(...expectedDags(plan));
+    message = notNew.message;
+    sync.failures.push({ stage: 'dagster', ...notNew });
   }
+  if (excluded.length) sync.log.info(`${plan.location}: leaves out ${excluded.map((dag) => dag.dagId).join(', ')}, which Airflow has: excluded by the location's DAG filter.`);
   sync.log.info(`${plan.location}: ${outOfSync.length || message ? 'reloaded, but out of sync' : 'reloaded and confirmed'} in ${Math.round(result.loadMs / 100) / 10} s.`);
-  return { outcome: 'loaded', loadMs: result.loadMs, ...(outOfSync.length ? { outOfSync: [...new Set(outOfSync)].sort() } : {}), ...(message ? { message } : {}) };
+  return {
+    outcome: 'loaded',
+    loadMs: result.loadMs,
+    ...(outOfSync.length ? { outOfSync: [...new Set(outOfSync)].sort() } : {}),
+    ...(message ? { message } : {}),
+    ...(excluded.length ? { excluded: [...(plan.excluded ?? []), ...excluded] } : {}),
+  };
+}
+
+/** Every DAG the plan expected the reload to show or drop. */
+function expectedDags(plan: LocationPlan): string[] {
+  return [...new Set(plan.expect.flatMap((expected) => [...expected.present, ...expected.absent]))].sort();
 }
 
 /** The report's state keys: loaded before, refreshed in storage, loaded after. */
