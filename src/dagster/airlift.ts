@@ -12,7 +12,8 @@
 //   name: one is inferred when the location mirrors a single instance;
 // - core/monitoring_job/builder.py: its job and sensor `<instance>__airflow_monitoring_job[_sensor]`;
 // - core/components/airflow_instance/component.py: its defs-state key `AirflowInstanceComponent[<instance>]`;
-// - core/utils.py: assets mapped to tasks carry dagster-airlift/task-mapping = [{dag_id, task_id}].
+// - core/utils.py: assets mapped to tasks carry dagster-airlift/task-mapping = [{dag_id, task_id}], assets
+//   mapped to a whole DAG dagster-airlift/dag-mapping = [{dag_id}].
 // Asset keys and job names are sanitized (`.`, `-` become `_`), so the dag id is read from metadata
 // or tags, and from the key only as a last resort.
 import type { MetadataEntry, Repository } from './wire.js';
@@ -21,6 +22,7 @@ const DAG_ID_LABEL = 'Dag ID';
 const DAG_INFO_LABEL = 'Dag Info (raw)';
 const PEERED_DAG_MAPPING = 'dagster-airlift/peered-dag-mapping';
 const TASK_MAPPING = 'dagster-airlift/task-mapping';
+const DAG_MAPPING = 'dagster-airlift/dag-mapping';
 const DAG_ID_TAG = 'dagster-airlift/airflow-dag-id';
 const EXTERNAL_JOB_SOURCE_TAG = 'dagster/external_job_source';
 // The per-instance sensor (of AirflowInstanceComponent's monitoring job, or of
@@ -41,6 +43,15 @@ export interface DagView {
   readonly tasks: readonly string[];
   /** From the "Dag Info (raw)" metadata, when the location shows it and it was read (not by readLocation). */
   readonly snapshot?: DagSnapshot;
+  /** The location's own assets mapped to this DAG or its tasks (airlift's automapped task assets are not listed). */
+  readonly assets?: readonly MappedAsset[];
+}
+
+export interface MappedAsset {
+  /** The asset key, `/`-joined. */
+  readonly key: string;
+  /** Absent for an asset mapped to the whole DAG. */
+  readonly task?: string;
 }
 
 export interface AirflowMirror {
@@ -52,6 +63,7 @@ export interface AirflowMirror {
 
 interface Found {
   readonly tasks: Set<string>;
+  readonly assets: MappedAsset[];
   snapshot?: DagSnapshot;
 }
 
@@ -66,7 +78,7 @@ export function airflowMirror(repositories: readonly Repository[], stateKeys: re
   };
   const note = (instance: string, dagId: string, snapshot: DagSnapshot | undefined) => {
     const byId = dagsOf(instance);
-    const found = byId.get(dagId) ?? { tasks: new Set<string>() };
+    const found = byId.get(dagId) ?? { tasks: new Set<string>(), assets: [] };
     found.snapshot ??= snapshot;
     byId.set(dagId, found);
   };
@@ -75,7 +87,7 @@ export function airflowMirror(repositories: readonly Repository[], stateKeys: re
     if (instance) dagsOf(instance);
   }
   const jobDags: { dagId: string; snapshot?: DagSnapshot }[] = [];
-  const taskMappings: { instance?: string; dagId: string; taskId: string }[] = [];
+  const mappings: { instance?: string; dagId: string; taskId?: string; asset?: MappedAsset }[] = [];
 
   for (const repository of repositories) {
     for (const sensor of repository.sensors) {
@@ -93,9 +105,13 @@ export function airflowMirror(repositories: readonly Repository[], stateKeys: re
       const dag = dagAsset(path, metadata, asset.kinds);
       if (dag) note(dag.instance, dag.dagId, snapshotOf(metadata));
       const automapped = path.length === 5 && path[1] === 'dag' && path[3] === 'task' ? path[0] : undefined;
+      const key = path.join('/');
       for (const handle of jsonHandles(metadata.get(TASK_MAPPING))) {
-        if (handle.task_id) taskMappings.push({ instance: automapped, dagId: handle.dag_id, taskId: handle.task_id });
+        if (!handle.task_id) continue;
+        const asset = automapped === undefined ? { asset: { key, task: handle.task_id } } : {};
+        mappings.push({ instance: automapped, dagId: handle.dag_id, taskId: handle.task_id, ...asset });
       }
+      for (const handle of jsonHandles(metadata.get(DAG_MAPPING))) mappings.push({ dagId: handle.dag_id, asset: { key } });
     }
   }
 
@@ -107,10 +123,12 @@ export function airflowMirror(repositories: readonly Repository[], stateKeys: re
     else if (holders.length === 0) unattributed.push(dagId);
   }
   // A mapping names a dag id only; it belongs to whichever instance has that DAG.
-  for (const mapping of taskMappings) {
+  for (const mapping of mappings) {
     for (const [instance, byId] of dags) {
       if (mapping.instance !== undefined && mapping.instance !== instance) continue;
-      byId.get(mapping.dagId)?.tasks.add(mapping.taskId);
+      const found = byId.get(mapping.dagId);
+      if (mapping.taskId !== undefined) found?.tasks.add(mapping.taskId);
+      if (mapping.asset) found?.assets.push(mapping.asset);
     }
   }
 
@@ -121,7 +139,11 @@ export function airflowMirror(repositories: readonly Repository[], stateKeys: re
         new Map(
           [...byId].map(([dagId, found]): [string, DagView] => [
             dagId,
-            found.snapshot ? { tasks: [...found.tasks].sort(), snapshot: found.snapshot } : { tasks: [...found.tasks].sort() },
+            {
+              tasks: [...found.tasks].sort(),
+              ...(found.snapshot ? { snapshot: found.snapshot } : {}),
+              ...(found.assets.length ? { assets: found.assets } : {}),
+            },
           ]),
         ),
       ]),
