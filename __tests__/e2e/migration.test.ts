@@ -1,120 +1,21 @@
 // dagster-airlift migrations through the bundle: real git repositories with a proxied_state folder
 // beside the DAGs, the Airflow and Dagster simulators, the action run as the runner runs it.
 import { describe, expect, it } from 'vitest';
-import { startAirflowSimulator, type DagRecord } from '../../sim/airflow.js';
-import { airliftLocation, startDagsterSimulator, type SimDag } from '../../sim/dagster.js';
-import { createRepo, pushPayload } from '../../sim/git-repo.js';
+import type { SimDag } from '../../sim/dagster.js';
+import { dagFiles, startMigrationWorld, taskState, type ChainDag, type Revision } from '../../sim/migration-world.js';
 import { runAction, type ActionRun } from '../support/run-action.js';
-import { cleanupOf, expectReported, expectValidReport, type Cleanup, type TestContext } from './harness.js';
+import { cleanupOf, expectReported, expectValidReport, type TestContext } from './harness.js';
 
-const PASSWORD = 'migration-airflow-password';
 const LOCATION = 'airlift_prod';
+const ORDERS: ChainDag = { dagId: 'orders', tasks: ['extract', 'transform', 'load', 'publish'] };
+const BILLING: ChainDag = { dagId: 'billing', tasks: ['invoice', 'charge'] };
+const LEGACY: ChainDag = { dagId: 'legacy', tasks: ['export'] };
 
-interface Dag {
-  readonly dagId: string;
-  readonly tasks: readonly string[];
-}
-
-/** A DAG file as the airlift tutorial writes it: a chain of tasks, then proxying_to_dagster at the end. */
-function dagFile(dag: Dag): string {
-  const tasks = dag.tasks.map((task) => `    ${task} = EmptyOperator(task_id="${task}")`).join('\n');
-  return `from pathlib import Path
-from datetime import datetime
-from airflow import DAG
-from airflow.operators.empty import EmptyOperator
-from dagster_airlift.in_airflow import proxying_to_dagster
-from dagster_airlift.in_airflow.proxied_state import load_proxied_state_from_yaml
-
-with DAG("${dag.dagId}", start_date=datetime(2024, 1, 1), schedule=None) as dag:
-${tasks}
-    ${dag.tasks.join(' >> ')}
-
-proxying_to_dagster(
-    global_vars=globals(),
-    proxied_state=load_proxied_state_from_yaml(Path(__file__).parent / "proxied_state"),
-)
-`;
-}
-
-function taskState(tasks: Readonly<Record<string, boolean>>): string {
-  return `tasks:\n${Object.entries(tasks)
-    .map(([id, proxied]) => `  - id: ${id}\n    proxied: ${proxied}`)
-    .join('\n')}\n`;
-}
-
-const ORDERS: Dag = { dagId: 'orders', tasks: ['extract', 'transform', 'load', 'publish'] };
-const BILLING: Dag = { dagId: 'billing', tasks: ['invoice', 'charge'] };
-const LEGACY: Dag = { dagId: 'legacy', tasks: ['export'] };
-
-type Files = Record<string, string | null>;
-
-interface Revision {
-  readonly files: Files;
-  readonly dags: readonly Dag[];
-}
-
-interface MigrationWorld {
-  act(event?: 'push' | 'pull_request'): Promise<ActionRun>;
-  readonly reloads: () => number;
-}
-
-function records(dags: readonly Dag[]): DagRecord[] {
-  return dags.map((dag) => ({
-    dagId: dag.dagId,
-    file: `${dag.dagId}.py`,
-    tasks: dag.tasks.map((taskId, index) => ({ taskId, downstream: dag.tasks.slice(index + 1, index + 2) })),
-    source: dagFile(dag),
-  }));
-}
-
-/** base and head commits, Airflow at base then parsing head, and an airlift location mapping `mapped`. */
-async function migrationWorld(cleanup: Cleanup, base: Revision, head: Revision, mapped: readonly SimDag[]): Promise<MigrationWorld> {
-  const repo = createRepo('airlift-migration-');
-  cleanup(() => repo.remove());
-  const baseSha = repo.commit('base', base.files);
-  const headSha = repo.commit('head', head.files);
-  repo.git('checkout', '-q', headSha);
-  const airflow = await startAirflowSimulator({ apiVersion: 'v2', auth: { kind: 'jwt', username: 'admin', password: PASSWORD }, bundleVersion: baseSha, dags: records(base.dags) });
-  cleanup(() => airflow.close());
-  const dagster = await startDagsterSimulator({ deployment: 'self-hosted', reloadMs: 20, locations: [airliftLocation(LOCATION, { instance: 'prod', dags: mapped })] });
-  cleanup(() => dagster.close());
-  airflow.publish(
-    {
-      commit: headSha,
-      files: records(head.dags).map((record) => ({ path: record.file, source: record.source, dags: [record] })),
-      removed: base.dags.filter((dag) => !head.dags.some((next) => next.dagId === dag.dagId)).map((dag) => `${dag.dagId}.py`),
-    },
-    { delayMs: 0 },
-  );
-  const repository = { full_name: 'acme/airflow-dags', name: 'airflow-dags', owner: { login: 'acme' }, default_branch: 'main' };
-  return {
-    reloads: () => dagster.location(LOCATION).reloads,
-    act: (event = 'push') =>
-      runAction({
-        inputs: {
-          'airflow-url': airflow.url,
-          'airflow-instance-name': 'prod',
-          'airflow-username': 'admin',
-          'airflow-password': PASSWORD,
-          'dags-folder': 'dags',
-          'dagster-url': dagster.baseUrl,
-          'poll-interval': '50ms',
-          'airflow-timeout': '5s',
-          'reload-timeout': '5s',
-        },
-        eventName: event,
-        payload:
-          event === 'push'
-            ? pushPayload(repo, baseSha, headSha, { repository: { ...repository, pushed_at: Math.floor(Date.now() / 1000) - 1 } })
-            : { action: 'synchronize', number: 9, pull_request: { number: 9, base: { sha: baseSha, ref: 'main' }, head: { sha: headSha, ref: 'drop-publish' } }, repository },
-        workspace: repo.dir,
-        sha: headSha,
-      }),
-  };
-}
-
-function files(dags: readonly Dag[], state: Files): Files {
-  return { ...Object.fromEntries(dags.map((dag) => [`dags/${dag.dagId}.py`, dagFile(dag)])), ...state };
+/** The bundle run on base..head with one airlift location mapping `mapped`. */
+async function runMigration(ctx: TestContext, base: Revision, head: Revision, mapped: readonly SimDag[], event: 'push' | 'pull_request' = 'push') {
+  const world = await startMigrationWorld(base, head, { [LOCATION]: mapped });
+  cleanupOf(ctx)(() => world.close());
+  return { run: await runAction(world.event(event)), reloads: () => world.reloads(LOCATION) };
 }
 
 /** The `::error` / `::warning` workflow commands the run printed for one file. */
@@ -124,14 +25,13 @@ function annotationsOn(run: ActionRun, file: string): string[] {
 
 describe.concurrent('migrating with airlift', () => {
   it('a push that proxies two more tasks: progress and what changed, no reload for it', async (ctx: TestContext) => {
-    const base = files([ORDERS, BILLING], {
+    const base = dagFiles([ORDERS, BILLING], {
       'dags/proxied_state/orders.yaml': taskState({ extract: true, transform: false, load: false, publish: false }),
       'dags/proxied_state/billing.yaml': 'proxied: false\n',
     });
     const head = { ...base, 'dags/proxied_state/orders.yaml': taskState({ extract: true, transform: true, load: true, publish: false }), 'dags/proxied_state/billing.yaml': 'proxied: yes\n' };
-    const world = await migrationWorld(cleanupOf(ctx), { files: base, dags: [ORDERS, BILLING] }, { files: head, dags: [ORDERS, BILLING] }, [{ dagId: 'orders', tasks: ['publish'] }, { dagId: 'billing' }]);
+    const { run, reloads } = await runMigration(ctx, { files: base, dags: [ORDERS, BILLING] }, { files: head, dags: [ORDERS, BILLING] }, [{ dagId: 'orders', tasks: ['publish'] }, { dagId: 'billing' }]);
 
-    const run = await world.act();
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expectReported(run);
     const migration = run.report!.migration!;
@@ -142,7 +42,7 @@ describe.concurrent('migrating with airlift', () => {
       expect.objectContaining({ dagId: 'orders', level: 'task', proxiedTasks: ['extract', 'load', 'transform'], totalTasks: 4, newlyProxied: ['load', 'transform'], returnedToAirflow: [] }),
     ]);
     expect(migration.noReload).toEqual([{ location: LOCATION, dags: ['billing', 'orders'] }]);
-    expect(world.reloads()).toBe(0);
+    expect(reloads()).toBe(0);
     expect(run.summary).toContain('### Migrating with airlift');
     expect(run.summary).toContain('3 of 4 tasks (75%)');
     expect(run.summary).toContain('newly proxied: `load`, `transform`');
@@ -151,7 +51,7 @@ describe.concurrent('migrating with airlift', () => {
   });
 
   it('each kind of mistake: an error on the YAML file and line, saying what airlift does at parse time', async (ctx: TestContext) => {
-    const base = files([ORDERS, BILLING], { 'dags/proxied_state/orders.yaml': taskState({ extract: true }) });
+    const base = dagFiles([ORDERS, BILLING], { 'dags/proxied_state/orders.yaml': taskState({ extract: true }) });
     const head = {
       ...base,
       // Line 6: a task the DAG does not have; line 8: `extract` again.
@@ -160,9 +60,8 @@ describe.concurrent('migrating with airlift', () => {
       'dags/proxied_state/billing.yaml': 'tasks:\n  - id: invoice\n    proxied: true\n  - id: charge\n    proxied: [true\n',
       'dags/proxied_state/README.md': 'not read by airlift\n',
     };
-    const world = await migrationWorld(cleanupOf(ctx), { files: base, dags: [ORDERS, BILLING] }, { files: head, dags: [ORDERS, BILLING] }, []);
+    const { run } = await runMigration(ctx, { files: base, dags: [ORDERS, BILLING] }, { files: head, dags: [ORDERS, BILLING] }, []);
 
-    const run = await world.act();
     expect(run.exitCode, run.stdout).toBe(1);
     expect(run.outputs.result).toBe('failed');
     expectValidReport(run);
@@ -186,20 +85,19 @@ describe.concurrent('migrating with airlift', () => {
   });
 
   it('a pull request that removes a mapped task and a mapped DAG: the locations, asset keys and the failed load to come', async (ctx: TestContext) => {
-    const trimmed: Dag = { dagId: 'orders', tasks: ['extract', 'transform', 'load'] };
+    const trimmed: ChainDag = { dagId: 'orders', tasks: ['extract', 'transform', 'load'] };
     const state = { 'dags/proxied_state/orders.yaml': taskState({ extract: true, transform: true, load: false }) };
-    const base = files([ORDERS, LEGACY], { ...state, 'dags/proxied_state/orders.yaml': taskState({ extract: true, transform: true, load: false, publish: false }) });
-    const head = { ...files([trimmed], state), 'dags/legacy.py': null };
-    const world = await migrationWorld(cleanupOf(ctx), { files: base, dags: [ORDERS, LEGACY] }, { files: head, dags: [trimmed] }, [
+    const base = dagFiles([ORDERS, LEGACY], { ...state, 'dags/proxied_state/orders.yaml': taskState({ extract: true, transform: true, load: false, publish: false }) });
+    const head = { ...dagFiles([trimmed], state), 'dags/legacy.py': null };
+    const { run, reloads } = await runMigration(ctx, { files: base, dags: [ORDERS, LEGACY] }, { files: head, dags: [trimmed] }, [
       { dagId: 'orders', tasks: ['publish', 'extract'] },
       { dagId: 'legacy', dagAssets: ['warehouse/legacy_report'] },
-    ]);
+    ], 'pull_request');
 
-    const run = await world.act('pull_request');
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(run.outputs.result).toBe('planned');
     expectReported(run);
-    expect(world.reloads()).toBe(0);
+    expect(reloads()).toBe(0);
     const impact = run.report!.migration!.dagsterImpact;
     expect(impact).toEqual([
       expect.objectContaining({ location: LOCATION, dagId: 'legacy', assetKeys: ['warehouse/legacy_report'] }),
