@@ -265,8 +265,7 @@ async function runMigrationDemo(): Promise<RunReport> {
     'dags/proxied_state/billing.yaml': 'proxied: true\n',
   };
   const world = await startMigrationWorld({ files: base, dags: [orders, billing, exports] }, { files: head, dags: [orders, billing, trimmed] }, {
-    airlift_prod: [{ dagId: 'orders', tasks: ['load'] }, { dagId: 'legacy_exports', tasks: ['archive'] }],
-    airlift_finance: [{ dagId: 'billing' }],
+    airlift_prod: [{ dagId: 'orders', tasks: ['load'] }, { dagId: 'billing' }, { dagId: 'legacy_exports', tasks: ['archive'] }],
   });
   try {
     const run = await runAction(world.event('pull_request'));

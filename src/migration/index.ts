@@ -35,6 +35,6 @@ export function migrationFailure(report: MigrationReport | undefined): ActionErr
   if (!count) return undefined;
   return new ActionError(
     `${count} mistake${count === 1 ? '' : 's'} in dagster-airlift's proxied state: see the annotations and the Migration section.`,
-    'Fix each proxied_state file at the line annotated: name an existing DAG and its tasks, once each, with `id:` and `proxied:`.',
+    'Fix each proxied_state file at the annotated line: name an existing DAG and its tasks, each task once, with exactly an id and a proxied flag.',
   );
 }

@@ -46,7 +46,7 @@ export function migrationSection(migration: MigrationReport | undefined, report:
   const parts = ['### Migrating with airlift'];
   if (migration.problems.length) parts.push(`❌ ${plural(migration.problems.length, 'mistake')} in the proxied state:\n\n${problemsTable(migration.problems, report)}`);
   if (migration.dagsterImpact.length) parts.push(`⚠️ This change breaks Dagster code locations:\n\n${impactTable(migration.dagsterImpact)}`);
-  if (migration.dags.length) parts.push(progressTable(migration.dags, report));
+  if (migration.dags.length) parts.push(`Progress, per DAG:\n\n${progressTable(migration.dags, report)}`);
   for (const entry of migration.noReload) {
     parts.push(
       `ℹ️ ${code(entry.location)} mirrors ${entry.dags.map(code).join(', ')}, whose proxied state changed: no reload, as proxying happens inside Airflow and airlift's Dagster definitions do not read it.`,
@@ -56,8 +56,16 @@ export function migrationSection(migration: MigrationReport | undefined, report:
 }
 
 function problemsTable(problems: readonly MigrationProblem[], report: { readonly headUrl?: string }): string {
-  const rows = problems.map((problem) => [fileLink(report, problem.file, problem.line), EFFECT[problem.effect], escape(problem.message)]);
+  const rows = problems.map((problem) => [fileLink(report, problem.file, problem.line), EFFECT[problem.effect], withCode(problem.message)]);
   return table(['Proxied-state file', 'At parse time', 'Problem'], rows);
+}
+
+/** Our messages quote ids between backticks: those become code spans, the rest is escaped. */
+function withCode(message: string): string {
+  return message
+    .split('`')
+    .map((part, index) => (index % 2 ? code(part) : escape(part)))
+    .join('');
 }
 
 function impactTable(impact: readonly DagsterImpact[]): string {
