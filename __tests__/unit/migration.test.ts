@@ -22,6 +22,11 @@ describe('a proxied-state file', () => {
     });
   });
 
+  it('takes the last value of a key given twice, as PyYAML does', () => {
+    expect(parseStateFile(FILE, 'proxied: false\nproxied: true\n').state).toEqual({ level: 'dag', proxied: true });
+    expect(parseStateFile(FILE, 'tasks:\n  - id: a\n    proxied: true\n    proxied: false\n').state).toEqual({ level: 'task', tasks: [{ id: 'a', proxied: false, line: 2 }] });
+  });
+
   it('reads DAG-level state, and an empty `proxied:` as task level with no task', () => {
     expect(parseStateFile('p/proxied_state/a.yml', 'proxied: true\n').state).toEqual({ level: 'dag', proxied: true });
     expect(parseStateFile(FILE, 'proxied:\n').state).toEqual({ level: 'task', tasks: [] });

@@ -42,7 +42,7 @@ export function checkState(input: InstanceState): { dags: MigrationDag[]; proble
           message: `${problem.message}. load_proxied_state_from_yaml raises ProxiedStateParsingError for the whole folder: ${loaders} will fail to import in Airflow.`,
         });
       } else {
-        problems.push({ ...problem, effect: 'last-entry-wins', file: file.path, dagId: file.dagId, message: `${capitalize(problem.message)}.` });
+        problems.push({ ...problem, effect: 'last-entry-wins', file: file.path, dagId: file.dagId, message: `${problem.message}.` });
       }
     }
     const dag = input.dags.get(file.dagId);
@@ -116,8 +116,4 @@ function proxiedSet(state: ProxiedState | undefined): Set<string> {
   if (!state) return new Set();
   if (state.level === 'dag') return new Set(state.proxied ? ['*'] : []);
   return new Set([...proxiedTasks(state)].filter(([, proxied]) => proxied).map(([id]) => id));
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -6,7 +6,7 @@
 // - DagProxiedState.from_dict: a mapping with exactly one of `tasks` (a list) or `proxied` (true, false or null);
 // - TaskProxiedState.from_dict: each task a mapping of exactly `id` and `proxied` (a boolean);
 // - the tasks go into a dict keyed by id: a task listed twice keeps its last entry, silently.
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import type { ProblemKind } from './model.js';
 
 export interface TaskState {
@@ -67,14 +67,14 @@ export function parseStateFile(path: string, text: string): StateFile {
     return malformed(lineOf(root), hasTasks ? 'has both `tasks:` and `proxied:`: airlift expects only one' : 'has neither `tasks:` nor `proxied:`');
   }
   if (hasProxied) {
-    const value = root.get('proxied', true);
+    const value = valueOf(root, 'proxied');
     const proxied = booleanOf(value);
     if (proxied === undefined && !(isScalar(value) && value.value === null)) return malformed(lineOf(value), '`proxied:` must be true, false or empty');
     // `proxied:` left empty: airlift proxies at task level, with no task listed.
     return { path, dagId, state: proxied === undefined ? { level: 'task', tasks: [] } : { level: 'dag', proxied }, problems: [] };
   }
 
-  const list = root.get('tasks', true);
+  const list = valueOf(root, 'tasks');
   if (!isSeq(list)) return malformed(lineOf(list ?? root), '`tasks:` must be a list of `{id, proxied}` entries');
   const tasks: TaskState[] = [];
   const problems: FileProblem[] = [];
@@ -82,12 +82,13 @@ export function parseStateFile(path: string, text: string): StateFile {
   for (const item of list.items) {
     const line = lineOf(item);
     if (!isMap(item)) return malformed(line, 'each task must be a mapping with `id:` and `proxied:`');
-    const names = item.items.map((pair) => (isScalar(pair.key) ? String(pair.key.value) : ''));
+    // A key given twice counts once, as in the dict PyYAML builds (the last value wins).
+    const names = [...new Set(item.items.map((pair) => (isScalar(pair.key) ? String(pair.key.value) : '')))];
     if (names.length !== 2 || !names.includes('id') || !names.includes('proxied')) {
       return malformed(line, `a task must have exactly the keys \`id\` and \`proxied\` (found ${names.map((name) => `\`${name}\``).join(', ') || 'none'})`);
     }
-    const idNode = item.get('id', true);
-    const proxied = booleanOf(item.get('proxied', true));
+    const idNode = valueOf(item, 'id');
+    const proxied = booleanOf(valueOf(item, 'proxied'));
     if (proxied === undefined) return malformed(line, '`proxied:` of a task must be true or false');
     if (!isScalar(idNode) || idNode.value === null) return malformed(line, '`id:` of a task must name the task');
     const task = { id: String(idNode.value), proxied, line };
@@ -97,7 +98,7 @@ export function parseStateFile(path: string, text: string): StateFile {
         kind: 'duplicate-task',
         line,
         taskId: task.id,
-        message: `task \`${task.id}\` is listed twice (lines ${earlier.line} and ${line}): airlift keeps the last entry (proxied: ${proxied}) without a warning`,
+        message: `Task \`${task.id}\` is listed twice (lines ${earlier.line} and ${line}): airlift keeps the last entry (proxied: ${proxied}) without a warning`,
       });
     }
     seen.set(task.id, task);
@@ -109,6 +110,11 @@ export function parseStateFile(path: string, text: string): StateFile {
 /** The proxied flag of each task as airlift ends up with it: the last entry of each id wins. */
 export function proxiedTasks(state: ProxiedState): Map<string, boolean> {
   return state.level === 'task' ? new Map(state.tasks.map((task) => [task.id, task.proxied])) : new Map();
+}
+
+/** A key's value; of a key given twice, the last, as PyYAML keeps it. */
+function valueOf(map: YAMLMap, key: string): unknown {
+  return [...map.items].reverse().find((pair) => isScalar(pair.key) && String(pair.key.value) === key)?.value;
 }
 
 // Python's `value in [True, False]` also accepts 1 and 0, which equal True and False.
