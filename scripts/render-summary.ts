@@ -6,9 +6,11 @@
 //   npx tsx scripts/render-summary.ts <report.json> <out.html>
 //       one JSON report (the action's report-path output) to an HTML page
 //   npx tsx scripts/render-summary.ts --docs [dir]
-//       three example runs to <dir>/summary-{small,large,failed}.png (default dir: docs):
+//       four example runs to <dir>/summary-{small,large,failed,migration}.png (default dir: docs):
 //       small:  the demo's push, run for real from src/ against the simulators
 //       failed: the same push with a Dagster+ token that Dagster rejects, run for real
+//       migration: a pull request that proxies more tasks, forgets a proxied-state entry and
+//               removes a task a Dagster asset is mapped to, run for real
 //       large:  a built report of a 1,000-DAG push over 3 Airflow instances and 6
 //               code locations, with import errors and failed reloads
 //       Needs Chromium (Debian: apt-get install chromium; or set CHROMIUM to its path).
@@ -25,6 +27,7 @@ import type { AirflowReport, LiveDagReport, LocationReport, RunReport } from '..
 import { renderSummary } from '../src/report.js';
 import { runAction } from '../__tests__/support/run-action.js';
 import { startScenario } from '../sim/scenario.js';
+import { dagFiles, startMigrationWorld, taskState } from '../sim/migration-world.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WIDTH = 1100;
@@ -244,6 +247,35 @@ async function runDemo(options: { readonly badToken?: boolean }): Promise<RunRep
   }
 }
 
+/** A pull request in the middle of an airlift migration, run through the bundle against the simulators. */
+async function runMigrationDemo(): Promise<RunReport> {
+  const orders = { dagId: 'orders', tasks: ['extract', 'transform', 'load', 'publish'] };
+  const billing = { dagId: 'billing', tasks: ['invoice', 'charge'] };
+  const exports = { dagId: 'legacy_exports', tasks: ['export', 'archive'] };
+  const trimmed = { ...exports, tasks: ['export'] };
+  const base = dagFiles([orders, billing, exports], {
+    'dags/proxied_state/orders.yaml': taskState({ extract: true, transform: false, load: false, publish: false }),
+    'dags/proxied_state/billing.yaml': 'proxied: false\n',
+    'dags/proxied_state/legacy_exports.yaml': taskState({ export: false, archive: false }),
+  });
+  const head = {
+    ...base,
+    ...dagFiles([trimmed]),
+    'dags/proxied_state/orders.yaml': taskState({ extract: true, transform: true, load: true, publish: false }),
+    'dags/proxied_state/billing.yaml': 'proxied: true\n',
+  };
+  const world = await startMigrationWorld({ files: base, dags: [orders, billing, exports] }, { files: head, dags: [orders, billing, trimmed] }, {
+    airlift_prod: [{ dagId: 'orders', tasks: ['load'] }, { dagId: 'billing' }, { dagId: 'legacy_exports', tasks: ['archive'] }],
+  });
+  try {
+    const run = await runAction(world.event('pull_request'));
+    if (!run.report) throw new Error(`The action wrote no report:\n${run.stdout}${run.stderr}`);
+    return run.report;
+  } finally {
+    await world.close();
+  }
+}
+
 /** A deterministic pseudo-random sequence, so the large example is the same on every run. */
 function random(seed: number): () => number {
   let state = seed;
@@ -413,6 +445,7 @@ async function docs(dir: string, keep: boolean): Promise<void> {
     ['small', 'The demo push: one DAG added, one removed, one changed', () => runDemo({})],
     ['large', 'A 1,000-DAG push over 3 Airflow instances and 6 code locations', largeReport],
     ['failed', 'The demo push with a Dagster+ token Dagster rejects', () => runDemo({ badToken: true })],
+    ['migration', 'A pull request during an airlift migration', runMigrationDemo],
   ];
   try {
     for (const [name, title, build] of examples) {

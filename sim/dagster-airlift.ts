@@ -12,12 +12,15 @@
 //   defs-state key `AirflowInstanceComponent[<instance>]`, LEGACY_CODE_SERVER_SNAPSHOTS by default;
 // - assets mapped to tasks (core/utils.py, defs_construction.metadata_for_mapped_tasks): metadata
 //   "dagster-airlift/task-mapping" = [{dag_id, task_id}], enriched with "Task Info (raw)", "Dag ID",
-//   "Link to DAG", "Task ID", and the kind airliftmapped.
+//   "Link to DAG", "Task ID", and the kind airliftmapped; assets mapped to a whole DAG
+//   (assets_with_dag_mappings) carry "dagster-airlift/dag-mapping" = [{dag_id}] and the DAG's metadata.
 
 export interface SimDag {
   readonly dagId: string;
   /** Tasks that user assets are mapped to (what task-mapping metadata shows). */
   readonly tasks?: readonly string[];
+  /** Keys (`/`-joined) of user assets mapped to the whole DAG (what dag-mapping metadata shows). */
+  readonly dagAssets?: readonly string[];
   /** Default /opt/airflow/dags/<dag id>.py. */
   readonly fileloc?: string;
   /** Airflow's last_parsed_time in the record airlift fetched. Default: when airlift fetched it. */
@@ -171,6 +174,10 @@ export function definitions(location: string, airflow: readonly SimAirflowInstan
         jobs.push(job(validDagsterName(dag.dagId), tags, dagMetadata, (dag.tasks ?? []).length > 0));
       } else {
         assetNodes.push(assetNode(location, [instance, 'dag', validDagsterName(dag.dagId)], older ? [] : ['airflow', 'dag'], dagMetadata));
+      }
+      // dag_asset_metadata (core/dag_asset.py): Dag Info, Dag ID and the link, without the peered mapping.
+      for (const key of dag.dagAssets ?? []) {
+        assetNodes.push(assetNode(location, key.split('/'), ['airliftmapped'], [json('dagster-airlift/dag-mapping', [{ dag_id: dag.dagId }]), ...dagMetadata.slice(0, 3)]));
       }
       for (const task of dag.tasks ?? []) {
         assetNodes.push(

@@ -2,6 +2,7 @@
 // the source of the job summary, annotations and outputs. Plain data only.
 import type { DagChange, PushRange } from './model.js';
 import type { LocationPlan } from './plan.js';
+import type { MigrationReport } from './migration/model.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -133,6 +134,8 @@ export interface RunReport {
   readonly changes: ChangesReport;
   readonly airflow: readonly AirflowReport[];
   readonly dagster?: DagsterReport;
+  /** dagster-airlift's proxied state and what the change breaks in Dagster; absent when neither applies. */
+  readonly migration?: MigrationReport;
   readonly failures: readonly Failure[];
   /** What was not compared, and why: the run then only plans. */
   readonly notChecked?: readonly NotChecked[];

@@ -2,10 +2,11 @@
 // outputs. main.ts hands them to the runner.
 import type { DagChange, Edge } from './model.js';
 import type { StaleReason } from './plan.js';
+import { cap, capitalize, capped, clip, code, escape, fileLink, firstLine, fold, number, plural, safeUrl, seconds, sentence, table } from './markdown.js';
+import { migrationAnnotations, migrationSection } from './migration/summary.js';
 import type { AirflowReport, Failure, FileProblem, LiveDagReport, LocationReport, RunReport } from './outcome.js';
 
-/** Rows shown per table before the rest is folded away; the JSON report has everything. */
-export const TABLE_CAP = 50;
+export { escape, TABLE_CAP } from './markdown.js';
 
 export interface Annotation {
   readonly level: 'error' | 'warning' | 'notice';
@@ -61,6 +62,10 @@ export function renderAnnotations(report: RunReport): Annotation[] {
   for (const entry of report.notChecked ?? []) {
     annotations.push({ level: 'notice', title: `airlift-sync: ${entry.system === 'airflow' ? 'Airflow' : 'Dagster'} not checked`, message: `${entry.message} To check it, set ${entry.input}.` });
   }
+  if (report.migration) {
+    const dagFile = (instance: string, dagId: string) => report.changes.dags.find((dag) => dag.instance === instance && dag.dagId === dagId);
+    annotations.push(...migrationAnnotations(report.migration, dagFile));
+  }
   for (const failure of report.failures) {
     annotations.push({ level: 'error', title: `airlift-sync: ${failure.stage} failed`, message: `${failure.message} Fix: ${failure.fix}` });
   }
@@ -72,7 +77,7 @@ function located(problem: FileProblem): Pick<Annotation, 'message' | 'file' | 'l
 }
 
 export function renderSummary(report: RunReport): string {
-  const parts = [headline(report), failuresSection(report), notCheckedSection(report), dagsSection(report), airflowSection(report), dagsterSection(report), footer(report)];
+  const parts = [headline(report), failuresSection(report), notCheckedSection(report), dagsSection(report), airflowSection(report), dagsterSection(report), migrationSection(report.migration, report), footer(report)];
   return `${parts.filter(Boolean).join('\n\n')}\n`;
 }
 
@@ -407,99 +412,4 @@ function footer(report: RunReport): string {
     report.changes.githubApiRequests ? `GitHub API requests: ${report.changes.githubApiRequests}` : '',
   ];
   return `<sub>airlift-sync · ${stages.filter(Boolean).join(' · ')} · full data in the JSON report (output report-path)</sub>`;
-}
-
-// ─── Markdown helpers ────────────────────────────────────────────────────────
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
-  // Left-aligned headers: GitHub centres them otherwise, away from their left-aligned cells.
-  const head = [line(header), line(header.map(() => ':---'))];
-  const body = rows.slice(0, TABLE_CAP).map(line);
-  const markdown = [...head, ...body].join('\n');
-  if (rows.length <= TABLE_CAP) return markdown;
-  const rest = [...head, ...rows.slice(TABLE_CAP, TABLE_CAP * 4).map(line)].join('\n');
-  const dropped = rows.length - TABLE_CAP * 4;
-  return `${markdown}\n\n<details><summary>${rows.length - TABLE_CAP} more rows</summary>\n\n${rest}\n\n${dropped > 0 ? `…and ${dropped} more: see the JSON report.\n\n` : ''}</details>`;
-}
-
-/** A folded block; `summary` is plain text (HTML-escaped here, as Markdown is not rendered inside <summary>). */
-function fold(summary: string, body: string): string {
-  return `<details><summary>${escapeHtml(summary)}</summary>\n\n${body}\n\n</details>`;
-}
-
-function cap(lines: readonly string[]): string[] {
-  if (lines.length <= TABLE_CAP) return [...lines];
-  return [...lines.slice(0, TABLE_CAP), `- …and ${lines.length - TABLE_CAP} more: see the JSON report.`];
-}
-
-function capped(items: readonly string[], max: number): string {
-  return items.length > max ? `${items.slice(0, max).join(', ')} …+${items.length - max}` : items.join(', ');
-}
-
-function fileLink(report: RunReport, file: string, line?: number): string {
-  const label = code(file);
-  if (!report.headUrl) return label;
-  const encoded = file.split('/').map(encodeURIComponent).join('/');
-  return `[${label}](${safeUrl(report.headUrl)}/${encoded}${line ? `#L${line}` : ''})`;
-}
-
-/** A link target that cannot end the Markdown link early or carry a script: http(s) only, parentheses and spaces encoded. */
-function safeUrl(url: string): string {
-  if (!/^https?:\/\//i.test(url)) return '#';
-  return url.replace(/[()<>\s"]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-}
-
-/** File names, DAG ids and server messages are untrusted: neutralise Markdown and HTML. */
-export function escape(text: string): string {
-  return text
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/([\\`*_[\]|#!~])/g, '\\$1');
-}
-
-function code(text: string): string {
-  // Inside a code span nothing but backticks and pipes (in tables) can break out.
-  const clean = text.replace(/[\r\n]+/g, ' ').replace(/`/g, 'ˋ').replace(/\|/g, '\\|');
-  return `\`${clean}\``;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-function firstLine(text: string): string {
-  return text.split('\n').find((line) => line.trim()) ?? '';
-}
-
-/** Server messages often end in their own full stop, and ours add one: keep one. */
-function sentence(text: string): string {
-  return text.trim().replace(/([^.])\.\.$/, '$1.');
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
-}
-
-// Not toLocaleString: its first call loads ICU's locale data, about 17 ms of every run for a comma.
-function number(count: number): string {
-  return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
-function plural(count: number, noun: string): string {
-  return `${number(count)} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-function seconds(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  const rest = Math.round((ms % 60_000) / 1000);
-  return rest ? `${minutes} min ${rest} s` : `${minutes} min`;
 }

@@ -14,6 +14,7 @@ import { discoverDagster, selectLocations, syncDagster, type DagsterDiscovery } 
 import { mirroredInstances } from './plan.js';
 import { pushRangeFromEvent } from './changes/range.js';
 import { collectGarbage } from './memory.js';
+import { migrationFailure, migrationReport } from './migration/index.js';
 
 export interface RunContext {
   readonly eventName: string;
@@ -134,6 +135,11 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
     dagster = { ...discovery.base, status: unknownLocations ? 'failed' : 'compared', locations: [], requests: discovery.client.requestCount };
   }
 
+  const reloaded = new Set((dagster?.locations ?? []).filter((location) => location.reload).map((location) => location.location));
+  const migration = migrationReport(changes?.migration, changes?.report.dags ?? [], discovery?.locations ?? [], reloaded);
+  const migrationError = migrationFailure(migration);
+  if (migrationError) record('changes', migrationError);
+
   const range: PushRange = changes?.range ?? { kind: 'skip', event: context.eventName, reason: 'the push could not be read' };
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -146,6 +152,7 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
     changes: changes?.report ?? emptyChanges(),
     airflow: airflow?.reports ?? [],
     ...(dagster ? { dagster } : {}),
+    ...(migration ? { migration } : {}),
     failures,
     ...(notChecked.length ? { notChecked } : {}),
     timings: { totalMs: Date.now() - context.startedAt, ...timings },

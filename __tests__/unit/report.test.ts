@@ -266,6 +266,19 @@ describe('the JSON report schema', () => {
     expect(validate(sampleReport()), JSON.stringify(validate.errors)).toBe(true);
   });
 
+  it('accepts a migration section, and rejects one with an unknown problem kind', () => {
+    const migration: NonNullable<RunReport['migration']> = {
+      folders: ['dags/proxied_state'],
+      dags: [{ dagId: 'orders', instance: 'prod', file: 'dags/proxied_state/orders.yaml', level: 'task', proxiedTasks: ['extract'], totalTasks: 3, partial: false, newlyProxied: ['extract'], returnedToAirflow: [] }],
+      problems: [{ kind: 'unknown-task', effect: 'import-error', file: 'dags/proxied_state/orders.yaml', line: 4, dagId: 'orders', taskId: 'extrct', message: 'DAG `orders` has no task `extrct`.' }],
+      dagsterImpact: [{ location: 'airlift_prod', instance: 'prod', dagId: 'orders', taskId: 'publish', assetKeys: ['warehouse/published'], consequence: 'The location fails to load.' }],
+      noReload: [{ location: 'airlift_finance', dags: ['orders'] }],
+    };
+    expect(validate(sampleReport({ migration })), JSON.stringify(validate.errors)).toBe(true);
+    const wrong = { ...migration, problems: [{ ...migration.problems[0]!, kind: 'typo' }] };
+    expect(validate({ ...sampleReport(), migration: wrong })).toBe(false);
+  });
+
   it('rejects a report that breaks the contract', () => {
     expect(validate({ ...sampleReport(), result: 'ok' })).toBe(false);
     expect(validate({ ...sampleReport(), extra: 1 })).toBe(false);

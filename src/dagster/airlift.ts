@@ -51,6 +51,15 @@ export interface DagView {
   readonly tasks: readonly string[];
   /** From the "Dag Info (raw)" metadata, when the location shows it. */
   readonly snapshot?: DagSnapshot;
+  /** The location's own assets mapped to this DAG or its tasks (airlift's automapped task assets are not listed). */
+  readonly assets?: readonly MappedAsset[];
+}
+
+export interface MappedAsset {
+  /** The asset key, `/`-joined. */
+  readonly key: string;
+  /** Absent for an asset mapped to the whole DAG. */
+  readonly task?: string;
 }
 
 export interface AirflowMirror {
@@ -62,6 +71,7 @@ export interface AirflowMirror {
 
 interface Found {
   readonly tasks: Set<string>;
+  readonly assets: MappedAsset[];
   snapshot?: DagSnapshot;
 }
 
@@ -74,7 +84,7 @@ export function airflowMirror(repositories: readonly Repository[], stateKeys: re
   };
   const note = (instance: string, dagId: string, snapshot: DagSnapshot | undefined) => {
     const byId = dagsOf(instance);
-    const found = byId.get(dagId) ?? { tasks: new Set<string>() };
+    const found = byId.get(dagId) ?? { tasks: new Set<string>(), assets: [] };
     found.snapshot ??= snapshot;
     byId.set(dagId, found);
   };
@@ -84,7 +94,7 @@ export function airflowMirror(repositories: readonly Repository[], stateKeys: re
   }
   // Dag ids known without their instance: airlift's DAG jobs, and assets mapped to a whole DAG.
   const unplaced: { dagId: string; snapshot?: DagSnapshot }[] = [];
-  const taskMappings: { instance?: string; dagId: string; taskId: string }[] = [];
+  const mappings: { instance?: string; dagId: string; taskId?: string; asset?: MappedAsset }[] = [];
 
   for (const repository of repositories) {
     for (const { name } of [...repository.sensors, ...repository.schedules]) {
@@ -103,10 +113,16 @@ export function airflowMirror(repositories: readonly Repository[], stateKeys: re
       const dag = dagAsset(path, metadata, asset.kinds, older);
       if (dag) note(dag.instance, dag.dagId, dagSnapshot(metadata));
       const automapped = path.length === 5 && path[1] === 'dag' && path[3] === 'task' ? path[0] : undefined;
+      const key = path.join('/');
       for (const handle of jsonHandles(metadata.get(TASK_MAPPING))) {
-        if (handle.task_id) taskMappings.push({ instance: automapped, dagId: handle.dag_id, taskId: handle.task_id });
+        if (!handle.task_id) continue;
+        const asset = automapped === undefined ? { asset: { key, task: handle.task_id } } : {};
+        mappings.push({ instance: automapped, dagId: handle.dag_id, taskId: handle.task_id, ...asset });
       }
-      for (const handle of jsonHandles(metadata.get(DAG_MAPPING))) unplaced.push({ dagId: handle.dag_id });
+      for (const handle of jsonHandles(metadata.get(DAG_MAPPING))) {
+        unplaced.push({ dagId: handle.dag_id });
+        mappings.push({ dagId: handle.dag_id, asset: { key } });
+      }
     }
   }
 
@@ -118,10 +134,12 @@ export function airflowMirror(repositories: readonly Repository[], stateKeys: re
     else if (holders.length === 0) unattributed.push(dagId);
   }
   // A mapping names a dag id only; it belongs to whichever instance has that DAG.
-  for (const mapping of taskMappings) {
+  for (const mapping of mappings) {
     for (const [instance, byId] of dags) {
       if (mapping.instance !== undefined && mapping.instance !== instance) continue;
-      byId.get(mapping.dagId)?.tasks.add(mapping.taskId);
+      const found = byId.get(mapping.dagId);
+      if (mapping.taskId !== undefined) found?.tasks.add(mapping.taskId);
+      if (mapping.asset) found?.assets.push(mapping.asset);
     }
   }
 
@@ -132,7 +150,11 @@ export function airflowMirror(repositories: readonly Repository[], stateKeys: re
         new Map(
           [...byId].map(([dagId, found]): [string, DagView] => [
             dagId,
-            found.snapshot ? { tasks: [...found.tasks].sort(), snapshot: found.snapshot } : { tasks: [...found.tasks].sort() },
+            {
+              tasks: [...found.tasks].sort(),
+              ...(found.snapshot ? { snapshot: found.snapshot } : {}),
+              ...(found.assets.length ? { assets: found.assets } : {}),
+            },
           ]),
         ),
       ]),

@@ -5,6 +5,7 @@ import { readPushedChanges, type InstanceChanges, type PushedChanges } from '../
 import { diffDagFiles, findImportLinks, readDagFile, releasePythonParser, type ReadOptions } from '../dags/index.js';
 import type { Config, IgnoreSyntaxSetting } from '../inputs.js';
 import type { Logger } from '../log.js';
+import { readMigration, type MigrationRead } from '../migration/index.js';
 import type { DagChange, DagFileRead, PushRange } from '../model.js';
 import type { ChangesReport, FileProblem } from '../outcome.js';
 import type { PlanInput } from '../plan.js';
@@ -34,10 +35,18 @@ export interface ChangesStage {
   readonly instances: readonly InstanceDagChanges[];
   /** When the push reached GitHub (ms since the epoch): Airflow parses after it are fresh. */
   readonly pushedAt: number;
+  /** dagster-airlift's proxied state at both revisions; absent when the repository has none. */
+  readonly migration?: MigrationRead;
 }
 
 export async function readChanges(config: Config, context: RunContext, instances: readonly NamedInstance[], log: Logger): Promise<ChangesStage> {
   const [owner = '', repo = ''] = (context.repository ?? '').split('/');
+  const folders = instances.map((instance) => ({
+    name: instance.name,
+    dagsFolders: instance.dagsFolders,
+    airflowMajor: instance.airflowMajor ?? 2,
+    ignoreSyntax: resolveIgnoreSyntax(instance),
+  }));
   const pushed = await readPushedChanges({
     eventName: context.eventName,
     payload: context.payload,
@@ -47,16 +56,15 @@ export async function readChanges(config: Config, context: RunContext, instances
     repository: { owner, repo },
     token: config.githubToken || undefined,
     apiUrl: context.apiUrl,
-    instances: instances.map((instance) => ({
-      name: instance.name,
-      dagsFolders: instance.dagsFolders,
-      airflowMajor: instance.airflowMajor ?? 2,
-      ignoreSyntax: resolveIgnoreSyntax(instance),
-    })),
+    instances: folders,
     log: (line) => log.debug(line),
   });
   try {
-    return await describeChanges(instances, pushed, context, log);
+    const stage = await describeChanges(instances, pushed, context, log);
+    if (!pushed.revisions || pushed.range.kind === 'skip') return stage;
+    const migration = await readMigration(pushed.revisions, pushed.range, folders);
+    if (migration) log.info(`Proxied state: ${migration.instances.reduce((sum, entry) => sum + entry.head.length, 0)} files in ${migration.folders.join(', ') || 'no folder at head'}.`);
+    return migration ? { ...stage, migration } : stage;
   } finally {
     // No Python is read after this stage: the parser's memory is given back before Dagster and Airflow answer.
     releasePythonParser();
