@@ -9,11 +9,11 @@ import type { Failure, RunReport, RunResult, Stage } from './outcome.js';
 import { REPORT_SCHEMA_VERSION } from './outcome.js';
 import { HttpError } from './http.js';
 import { readChanges, type ChangesStage, type NamedInstance } from './stages/changes.js';
-import { compareAirflow, connectAirflows, type AirflowStage, type ConnectedAirflow } from './stages/airflow.js';
-import { discoverDagster, selectLocations, syncDagster, type DagsterDiscovery } from './stages/dagster.js';
+import type { AirflowStage, ConnectedAirflow } from './stages/airflow.js';
+import type { DagsterDiscovery } from './stages/dagster.js';
 import { mirroredInstances } from './plan.js';
 import { pushRangeFromEvent } from './changes/range.js';
-import { collectGarbage } from './memory.js';
+import { collectLargeGarbage } from './memory.js';
 
 export interface RunContext {
   readonly eventName: string;
@@ -53,14 +53,18 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
     }
   };
 
-  const airflows = await timed('airflowMs', () => log.group('Connect to Airflow', () => connectAirflows(config, log)));
+  // The Airflow and Dagster clients (GraphQL, their schemas) are loaded only for a run that talks
+  // to them: a dry run without those inputs reads the push and reports, nothing more.
+  const airflowStage = config.instances.some((instance) => instance.airflow) ? await import('./stages/airflow.js') : undefined;
+  const dagsterStage = config.dagster ? await import('./stages/dagster.js') : undefined;
+  const airflows = airflowStage ? await timed('airflowMs', () => log.group('Connect to Airflow', () => airflowStage.connectAirflows(config, log))) : [];
 
   let discovery: DagsterDiscovery | undefined;
   let unknownLocations = false;
   const discover = async () => {
-    if (!config.dagster) return;
+    if (!dagsterStage) return;
     try {
-      discovery = await timed('dagsterMs', () => log.group('Discover Dagster code locations', () => discoverDagster(config, log)));
+      discovery = await timed('dagsterMs', () => log.group('Discover Dagster code locations', () => dagsterStage.discoverDagster(config, log)));
     } catch (error) {
       record('dagster', error);
       return;
@@ -68,7 +72,7 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
     // The locations the inputs name are checked as soon as Dagster lists its own: a typo fails now,
     // not after the wait for Airflow.
     try {
-      selectLocations(config, discovery.locations, new Map([['config', config.instances.flatMap((instance) => instance.codeLocations)]]));
+      dagsterStage.selectLocations(config, discovery.locations, new Map([['config', config.instances.flatMap((instance) => instance.codeLocations)]]));
     } catch (error) {
       record('dagster', error);
       unknownLocations = true;
@@ -89,31 +93,31 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
   // first: the parser's memory is given back before Dagster's answer, the largest, is parsed.
   const [first, second] = config.instances.every((instance) => instance.name) ? [readPush, discover] : [discover, readPush];
   await first();
-  collectGarbage();
+  collectLargeGarbage();
   await second();
-  collectGarbage();
+  collectLargeGarbage();
 
   const pullRequest = context.eventName.startsWith('pull_request');
   const active = changes && changes.range.kind !== 'skip' ? changes : undefined;
   let airflow: AirflowStage | undefined;
-  if (active && !unknownLocations) {
+  if (airflowStage && active && !unknownLocations) {
     airflow = await timed('airflowMs', () =>
-      log.group('Wait for Airflow to parse the push', () => compareAirflow(config, airflows, active, context.workspace, log, { pollInitialMs: config.pollIntervalMs })),
+      log.group('Wait for Airflow to parse the push', () => airflowStage.compareAirflow(config, airflows, active, context.workspace, log, { pollInitialMs: config.pollIntervalMs })),
     );
     failures.push(...airflow.failures);
-    collectGarbage();
+    collectLargeGarbage();
   } else {
     failures.push(...airflows.flatMap((entry) => (entry.failure ? [entry.failure] : [])));
   }
 
   let dagster: RunReport['dagster'];
-  if (discovery && active && !unknownLocations) {
+  if (dagsterStage && discovery && active && !unknownLocations) {
     // Reloading before Airflow shows the push, or after the push could not be read, caches stale state again.
     const planOnly = config.dryRun || pullRequest || !(airflow?.caughtUp ?? true);
     try {
       const synced = await timed('dagsterMs', () =>
         log.group(planOnly ? 'Plan Dagster reloads' : 'Reload Dagster code locations', () =>
-          syncDagster(config, discovery!, active, airflow, peersOf(config, active), { planOnly, pollIntervalMs: config.pollIntervalMs }, log),
+          dagsterStage.syncDagster(config, discovery!, active, airflow, peersOf(config, active), { planOnly, pollIntervalMs: config.pollIntervalMs }, log),
         ),
       );
       failures.push(...synced.failures);
