@@ -103,19 +103,19 @@ export async function runBundle(options: BenchActionOptions): Promise<BenchActio
  * inside the repository instead (under .tmp/, where node_modules resolves) so the measurements
  * still run.
  */
-export function snapshotBundle(repoRoot: string): { bundle: string; missing?: string; remove: () => void } {
-  const outside = copyDist(os.tmpdir());
+export function snapshotBundle(repoRoot: string, bundle = BUNDLE): { bundle: string; missing?: string; remove: () => void } {
+  const outside = copyDist(os.tmpdir(), bundle);
   const missing = missingModule(outside.bundle);
   if (!missing) return outside;
   outside.remove();
   mkdirSync(path.join(repoRoot, '.tmp'), { recursive: true });
-  return { ...copyDist(path.join(repoRoot, '.tmp')), missing };
+  return { ...copyDist(path.join(repoRoot, '.tmp'), bundle), missing };
 }
 
-function copyDist(parent: string): { bundle: string; remove: () => void } {
+function copyDist(parent: string, bundle: string): { bundle: string; remove: () => void } {
   const dir = mkdtempSync(path.join(parent, 'airlift-bench-dist-'));
-  cpSync(path.dirname(BUNDLE), dir, { recursive: true });
-  return { bundle: path.join(dir, path.basename(BUNDLE)), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  cpSync(path.dirname(bundle), dir, { recursive: true });
+  return { bundle: path.join(dir, path.basename(bundle)), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Loads the bundle with no inputs (it stops at the inputs check) and reports a module it could not find. */

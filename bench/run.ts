@@ -78,6 +78,7 @@ const HELP = `npm run bench -- [options]
   --no-baselines        skip baseline (a) and ablation (b)
   --no-dry-runs         skip the two whole-process dry runs
   --dry-runs-only       only the two whole-process dry runs
+  --bundle FILE         measure another build of the action (default dist/index.js), e.g. main's for a before/after
   --real FILE           also print real-system figures: a JSON array of {"what": ..., "measured": ...}
   --no-delays           skip the run with simulated parse/load delays (only the net run)
   --no-warmup           skip the unmeasured first run
@@ -180,6 +181,9 @@ function parseFlags(argv: readonly string[]): Flags {
         break;
       case '--dry-runs-only':
         flags.scaleRuns = false;
+        break;
+      case '--bundle':
+        flags.bundle = path.resolve(value());
         break;
       case '--real':
         flags.real = value();
@@ -722,9 +726,9 @@ function realSystemRows(file: string | undefined): Row[] {
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   const log = (line: string) => console.log(line);
-  if (!existsSync(BUNDLE)) throw new Error(`${path.relative(ROOT, BUNDLE)} is missing: run npm run build first.`);
+  if (!existsSync(flags.bundle)) throw new Error(`${path.relative(ROOT, flags.bundle)} is missing: run npm run build first.`);
   if (!existsSync(TIME_BIN)) log(`${TIME_BIN} is missing: peak memory is not measured.`);
-  const snapshot = snapshotBundle(ROOT);
+  const snapshot = snapshotBundle(ROOT, flags.bundle);
   if (snapshot.missing) {
     log(
       `WARNING: dist/index.js is not self-contained: copied out of the repository it cannot load '${snapshot.missing}' (it resolves it from node_modules at run time). A GitHub runner has no node_modules next to the action, so the action would crash there. Measuring a copy under .tmp/ instead.`,

@@ -4,21 +4,10 @@
 // the machine and collects lazily, so without a collection where a stage has just let go of its
 // share, each stage's garbage stacks on the next and the peak is twice what the run holds. Node has
 // no API for it; the collector is reached the way Jest's leak detector reaches it.
-// A small heap is left to V8: a forced full collection costs tens of milliseconds on a loaded
-// machine, more than a small run spends on anything else, and such a heap cannot raise the peak.
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-/** Below this much heap in use a collection is not worth its pause. */
-const WORTH_COLLECTING_BYTES = 64 * 1024 * 1024;
-
 let collector: (() => void) | undefined;
-
-/** A full collection between stages, when the heap and what it holds outside (WebAssembly memory) is worth it. */
-export function collectLargeGarbage(): void {
-  const heap = getHeapStatistics();
-  if (heap.used_heap_size + heap.external_memory >= WORTH_COLLECTING_BYTES) collectGarbage();
-}
 
 export function collectGarbage(): void {
   collector ??= exposeCollector();

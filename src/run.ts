@@ -13,7 +13,7 @@ import type { AirflowStage, ConnectedAirflow } from './stages/airflow.js';
 import type { DagsterDiscovery } from './stages/dagster.js';
 import { mirroredInstances } from './plan.js';
 import { pushRangeFromEvent } from './changes/range.js';
-import { collectLargeGarbage } from './memory.js';
+import { collectGarbage } from './memory.js';
 
 export interface RunContext {
   readonly eventName: string;
@@ -55,8 +55,13 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
 
   // The Airflow and Dagster clients (GraphQL, their schemas) are loaded only for a run that talks
   // to them: a dry run without those inputs reads the push and reports, nothing more.
-  const airflowStage = config.instances.some((instance) => instance.airflow) ? await import('./stages/airflow.js') : undefined;
-  const dagsterStage = config.dagster ? await import('./stages/dagster.js') : undefined;
+  const [airflowStage, dagsterStage] = await Promise.all([
+    config.instances.some((instance) => instance.airflow) ? import('./stages/airflow.js') : undefined,
+    config.dagster ? import('./stages/dagster.js') : undefined,
+  ]);
+  // A collection between stages makes room for the next stage's answers (see src/memory.ts); a run
+  // that only reads the push has no such stage, and each forced collection costs it 10-50 ms.
+  const betweenStages = airflowStage || dagsterStage ? collectGarbage : () => undefined;
   const airflows = airflowStage ? await timed('airflowMs', () => log.group('Connect to Airflow', () => airflowStage.connectAirflows(config, log))) : [];
 
   let discovery: DagsterDiscovery | undefined;
@@ -93,9 +98,9 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
   // first: the parser's memory is given back before Dagster's answer, the largest, is parsed.
   const [first, second] = config.instances.every((instance) => instance.name) ? [readPush, discover] : [discover, readPush];
   await first();
-  collectLargeGarbage();
+  betweenStages();
   await second();
-  collectLargeGarbage();
+  betweenStages();
 
   const pullRequest = context.eventName.startsWith('pull_request');
   const active = changes && changes.range.kind !== 'skip' ? changes : undefined;
@@ -105,7 +110,7 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
       log.group('Wait for Airflow to parse the push', () => airflowStage.compareAirflow(config, airflows, active, context.workspace, log, { pollInitialMs: config.pollIntervalMs })),
     );
     failures.push(...airflow.failures);
-    collectLargeGarbage();
+    betweenStages();
   } else {
     failures.push(...airflows.flatMap((entry) => (entry.failure ? [entry.failure] : [])));
   }
