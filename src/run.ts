@@ -60,7 +60,7 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
     config.dagster ? import('./stages/dagster.js') : undefined,
   ]);
   // A collection between stages makes room for the next stage's answers (see src/memory.ts); a run
-  // that only reads the push has no such stage, and each forced collection costs it 10-50 ms.
+  // that only reads the push has no such stage, and each forced collection would cost it tens of ms.
   const betweenStages = airflowStage || dagsterStage ? collectGarbage : () => undefined;
   const airflows = airflowStage ? await timed('airflowMs', () => log.group('Connect to Airflow', () => airflowStage.connectAirflows(config, log))) : [];
 
