@@ -1,7 +1,7 @@
 // Runs the bundled dist/index.js as the GitHub runner does (the runner
 // environment of __tests__/support/run-action.ts), and records
-// what the benchmark needs on top: when each log line arrived, the time to the
-// first line (cold start), and the child's peak memory from /usr/bin/time.
+// what the benchmark needs on top: when each log line arrived, the time from
+// spawn to exit, and the child's peak memory from /usr/bin/time.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -25,8 +25,6 @@ export interface BenchActionRun {
   readonly report?: RunReport;
   /** Spawn to exit. */
   readonly wallMs: number;
-  /** Spawn to the first stdout line. */
-  readonly firstLineMs: number;
   /** Peak resident set of the node process, bytes; undefined without /usr/bin/time. */
   readonly maxRssBytes?: number;
   /** CPU time of the node process (user + system), ms; undefined without /usr/bin/time. */
@@ -89,7 +87,6 @@ export async function runBundle(options: BenchActionOptions): Promise<BenchActio
       outputs,
       report,
       wallMs,
-      firstLineMs: lines[0]?.at ?? wallMs,
       ...readUsage(rssFile),
       rssSamples,
     };
@@ -106,19 +103,19 @@ export async function runBundle(options: BenchActionOptions): Promise<BenchActio
  * inside the repository instead (under .tmp/, where node_modules resolves) so the measurements
  * still run.
  */
-export function snapshotBundle(repoRoot: string): { bundle: string; missing?: string; remove: () => void } {
-  const outside = copyDist(os.tmpdir());
+export function snapshotBundle(repoRoot: string, bundle = BUNDLE): { bundle: string; missing?: string; remove: () => void } {
+  const outside = copyDist(os.tmpdir(), bundle);
   const missing = missingModule(outside.bundle);
   if (!missing) return outside;
   outside.remove();
   mkdirSync(path.join(repoRoot, '.tmp'), { recursive: true });
-  return { ...copyDist(path.join(repoRoot, '.tmp')), missing };
+  return { ...copyDist(path.join(repoRoot, '.tmp'), bundle), missing };
 }
 
-function copyDist(parent: string): { bundle: string; remove: () => void } {
+function copyDist(parent: string, bundle: string): { bundle: string; remove: () => void } {
   const dir = mkdtempSync(path.join(parent, 'airlift-bench-dist-'));
-  cpSync(path.dirname(BUNDLE), dir, { recursive: true });
-  return { bundle: path.join(dir, path.basename(BUNDLE)), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  cpSync(path.dirname(bundle), dir, { recursive: true });
+  return { bundle: path.join(dir, path.basename(bundle)), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Loads the bundle with no inputs (it stops at the inputs check) and reports a module it could not find. */
@@ -127,19 +124,27 @@ function missingModule(bundle: string): string | undefined {
   return /Cannot find (?:module|package) '([^']+)'/.exec(`${result.stderr}\n${result.stdout}`)?.[1];
 }
 
-/** `node -e 0` under the same wrapper: the floor a cold start is compared with. */
-export async function runNodeNoop(): Promise<{ wallMs: number; maxRssBytes?: number }> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'airlift-bench-noop-'));
+/**
+ * Any command under the same wrapper as the action, spawn to exit: `node -e 0` and `git diff`, the
+ * floors the action's whole-process times are compared with.
+ */
+export async function runProcess(command: string, args: readonly string[], cwd = os.tmpdir()): Promise<{ wallMs: number; exitCode: number; maxRssBytes?: number }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'airlift-bench-floor-'));
   try {
     const rss = path.join(dir, 'rss');
-    const measured = withPeakMemory(process.execPath, ['-e', '0'], rss);
+    const measured = withPeakMemory(command, args, rss);
     const started = performance.now();
-    const child = spawn(measured.command, measured.args, { stdio: 'ignore', env: { PATH: process.env.PATH ?? '' } });
-    await new Promise<void>((resolve) => child.on('close', () => resolve()));
-    return { wallMs: performance.now() - started, ...readUsage(rss) };
+    const child = spawn(measured.command, measured.args, { stdio: 'ignore', cwd, env: { PATH: process.env.PATH ?? '' } });
+    const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    return { wallMs: performance.now() - started, exitCode, ...readUsage(rss) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** `node -e 0`: what any Node program costs before its first line of code. */
+export function runNodeNoop(): Promise<{ wallMs: number; maxRssBytes?: number }> {
+  return runProcess(process.execPath, ['-e', '0']);
 }
 
 /** VmRSS of the node process (the wrapper's child when wrapped), in bytes. */

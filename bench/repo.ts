@@ -62,7 +62,29 @@ export async function benchRepo(options: SyntheticOptions, log: (line: string) =
 }
 
 /** Streams both commits into `git fast-import`. */
-async function fastImport(dir: string, synthetic: SyntheticRepo): Promise<void> {
+function fastImport(dir: string, synthetic: SyntheticRepo): Promise<void> {
+  const now = Math.floor(Date.now() / 1000);
+  const base = new Map<string, string>(synthetic.supportFiles);
+  for (const [index, files] of synthetic.baseFiles.entries()) {
+    const folder = synthetic.instances[index]!.folder;
+    for (const dagFile of files) base.set(`${folder}/${dagFile.path}`, dagFile.source);
+  }
+  return importCommits(dir, [
+    { message: 'Airflow DAGs', when: now - 86_400, writes: base },
+    { message: `Change ${synthetic.changes.length} DAG files`, when: now - 60, writes: synthetic.headWrites },
+  ]);
+}
+
+export interface ImportedCommit {
+  readonly message: string;
+  /** Seconds since the epoch. */
+  readonly when: number;
+  /** Content by repository path, or null for a deletion. */
+  readonly writes: Iterable<readonly [string, string | null]>;
+}
+
+/** Streams commits, one on top of the other, onto `main` of the repository in dir with `git fast-import`. */
+export async function importCommits(dir: string, commits: readonly ImportedCommit[]): Promise<void> {
   const child = spawn('git', ['fast-import', '--quiet', '--done'], { cwd: dir, stdio: ['pipe', 'inherit', 'inherit'] });
   const exited = new Promise<void>((resolve, reject) => {
     child.on('error', reject);
@@ -82,31 +104,22 @@ async function fastImport(dir: string, synthetic: SyntheticRepo): Promise<void> 
     pending = 0;
     if (!child.stdin.write(data)) await new Promise<void>((resolve) => child.stdin.once('drain', resolve));
   };
-  const file = async (repoPath: string, content: string) => {
-    const bytes = Buffer.from(content);
-    await write(`M 100644 inline ${repoPath}\ndata ${bytes.length}\n`);
-    await write(bytes);
+  for (const commit of commits) {
+    const author = `airlift-sync bench <bench@airlift-sync.invalid> ${commit.when} +0000`;
+    await write(`commit refs/heads/main\nauthor ${author}\ncommitter ${author}\ndata ${Buffer.byteLength(commit.message)}\n${commit.message}\n`);
+    for (const [repoPath, content] of commit.writes) {
+      if (content === null) {
+        await write(`D ${repoPath}\n`);
+        continue;
+      }
+      const bytes = Buffer.from(content);
+      await write(`M 100644 inline ${repoPath}\ndata ${bytes.length}\n`);
+      await write(bytes);
+      await write('\n');
+    }
     await write('\n');
-  };
-  const commit = async (message: string, when: number) => {
-    const author = `airlift-sync bench <bench@airlift-sync.invalid> ${when} +0000`;
-    await write(`commit refs/heads/main\nauthor ${author}\ncommitter ${author}\ndata ${Buffer.byteLength(message)}\n${message}\n`);
-  };
-
-  const now = Math.floor(Date.now() / 1000);
-  await commit('Airflow DAGs', now - 86_400);
-  for (const [repoPath, content] of synthetic.supportFiles) await file(repoPath, content);
-  for (const [index, files] of synthetic.baseFiles.entries()) {
-    const folder = synthetic.instances[index]!.folder;
-    for (const dagFile of files) await file(`${folder}/${dagFile.path}`, dagFile.source);
   }
-  await write('\n');
-  await commit(`Change ${synthetic.changes.length} DAG files`, now - 60);
-  for (const [repoPath, content] of synthetic.headWrites) {
-    if (content === null) await write(`D ${repoPath}\n`);
-    else await file(repoPath, content);
-  }
-  await write('\ndone\n');
+  await write('done\n');
   await flush();
   child.stdin.end();
   await exited;

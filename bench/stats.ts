@@ -17,6 +17,12 @@ export function ms(value: number): string {
   return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${Math.round(value)} ms`;
 }
 
+/** The median with the range: "142 ms (131–160 ms)". */
+export function spread(values: readonly number[]): string {
+  if (!values.length) return 'n/a';
+  return `${ms(median(values))} (${ms(Math.min(...values))}–${ms(Math.max(...values))})`;
+}
+
 export function mb(bytes: number): string {
   return Number.isFinite(bytes) ? `${(bytes / 1e6).toFixed(bytes >= 1e8 ? 0 : bytes >= 1e7 ? 1 : 2)} MB` : 'n/a';
 }

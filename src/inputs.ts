@@ -4,8 +4,9 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import * as z from 'zod/mini';
 import { readConfigText } from './config-source.js';
-import { z } from 'zod';
+import './zod-messages.js';
 import type { AirflowAuth } from './airflow/auth.js';
 import { isLoopback } from './http.js';
 import { ActionError } from './model.js';
@@ -529,29 +530,29 @@ function checkInstanceName(name: string, where: string): void {
 
 // ---- the config file ----------------------------------------------------
 
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
-const folderList = z.union([z.string(), z.array(z.string()).nonempty()]);
+const envName = z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'));
+const folderList = z.union([z.string(), z.array(z.string()).check(z.minLength(1))]);
 
 const instanceSchema = z.strictObject({
-  name: z.string().regex(/^[\w.-]+$/, 'must be the AirflowInstance name (letters, digits, _ . -)'),
-  url: z.string().optional(),
-  'api-version': z.enum(['auto', 'v1', 'v2']).optional(),
-  'dags-folder': folderList.optional(),
-  'ignore-syntax': z.enum(['auto', 'regexp', 'glob']).optional(),
-  'dags-prefix': z.string().optional(),
-  'code-locations': z.array(z.string()).optional(),
-  auth: z
-    .strictObject({
-      'username-env': envName.optional(),
-      'password-env': envName.optional(),
-      'token-env': envName.optional(),
-      'headers-env': envName.optional(),
-    })
-    .optional(),
+  name: z.string().check(z.regex(/^[\w.-]+$/, 'must be the AirflowInstance name (letters, digits, _ . -)')),
+  url: z.optional(z.string()),
+  'api-version': z.optional(z.enum(['auto', 'v1', 'v2'])),
+  'dags-folder': z.optional(folderList),
+  'ignore-syntax': z.optional(z.enum(['auto', 'regexp', 'glob'])),
+  'dags-prefix': z.optional(z.string()),
+  'code-locations': z.optional(z.array(z.string())),
+  auth: z.optional(
+    z.strictObject({
+      'username-env': z.optional(envName),
+      'password-env': z.optional(envName),
+      'token-env': z.optional(envName),
+      'headers-env': z.optional(envName),
+    }),
+  ),
 });
 
 const configFileSchema = z.strictObject({
-  instances: z.array(instanceSchema).nonempty(),
+  instances: z.array(instanceSchema).check(z.minLength(1)),
 });
 
 type InstanceEntry = z.infer<typeof instanceSchema>;

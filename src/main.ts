@@ -54,11 +54,12 @@ async function main(): Promise<void> {
 }
 
 async function commentOnPullRequest(config: Config, context: RunContext, report: RunReport): Promise<void> {
+  if (!context.eventName.startsWith('pull_request') || !config.commentOnPullRequest) return;
   // Octokit is loaded only here (and for the API fallback): most runs never need it.
   const { pullRequestNumber, upsertPlanComment } = await import('./comment.js');
   const number = pullRequestNumber(context.payload);
   const [owner, repo] = (context.repository ?? '').split('/');
-  if (!context.eventName.startsWith('pull_request') || number === undefined || !owner || !repo || !config.commentOnPullRequest) return;
+  if (number === undefined || !owner || !repo) return;
   if (!config.githubToken) {
     core.info('No github-token: the plan is in the job summary only.');
     return;

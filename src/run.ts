@@ -9,8 +9,8 @@ import type { Failure, NotChecked, RunReport, RunResult, Stage } from './outcome
 import { REPORT_SCHEMA_VERSION } from './outcome.js';
 import { HttpError } from './http.js';
 import { readChanges, type ChangesStage, type NamedInstance } from './stages/changes.js';
-import { compareAirflow, connectAirflows, type AirflowStage, type ConnectedAirflow } from './stages/airflow.js';
-import { discoverDagster, selectLocations, syncDagster, type DagsterDiscovery } from './stages/dagster.js';
+import type { AirflowStage, ConnectedAirflow } from './stages/airflow.js';
+import type { DagsterDiscovery } from './stages/dagster.js';
 import { mirroredInstances } from './plan.js';
 import { pushRangeFromEvent } from './changes/range.js';
 import { collectGarbage } from './memory.js';
@@ -54,14 +54,23 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
     }
   };
 
-  const airflows = await timed('airflowMs', () => log.group('Connect to Airflow', () => connectAirflows(config, log)));
+  // The Airflow and Dagster clients (GraphQL, their schemas) are loaded only for a run that talks
+  // to them: a dry run without those inputs reads the push and reports, nothing more.
+  const [airflowStage, dagsterStage] = await Promise.all([
+    config.instances.some((instance) => instance.airflow) ? import('./stages/airflow.js') : undefined,
+    config.dagster ? import('./stages/dagster.js') : undefined,
+  ]);
+  // A collection between stages makes room for the next stage's answers (see src/memory.ts); a run
+  // that only reads the push has no such stage, and each forced collection would cost it tens of ms.
+  const betweenStages = airflowStage || dagsterStage ? collectGarbage : () => undefined;
+  const airflows = airflowStage ? await timed('airflowMs', () => log.group('Connect to Airflow', () => airflowStage.connectAirflows(config, log))) : [];
 
   let discovery: DagsterDiscovery | undefined;
   let unknownLocations = false;
   const discover = async () => {
-    if (!config.dagster) return;
+    if (!dagsterStage) return;
     try {
-      discovery = await timed('dagsterMs', () => log.group('Discover Dagster code locations', () => discoverDagster(config, log)));
+      discovery = await timed('dagsterMs', () => log.group('Discover Dagster code locations', () => dagsterStage.discoverDagster(config, log)));
     } catch (error) {
       record('dagster', error);
       return;
@@ -69,7 +78,7 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
     // The locations the inputs name are checked as soon as Dagster lists its own: a typo fails now,
     // not after the wait for Airflow.
     try {
-      selectLocations(config, discovery.locations, new Map([['config', config.instances.flatMap((instance) => instance.codeLocations)]]));
+      dagsterStage.selectLocations(config, discovery.locations, new Map([['config', config.instances.flatMap((instance) => instance.codeLocations)]]));
     } catch (error) {
       record('dagster', error);
       unknownLocations = true;
@@ -90,23 +99,23 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
   // first: the parser's memory is given back before Dagster's answer, the largest, is parsed.
   const [first, second] = config.instances.every((instance) => instance.name) ? [readPush, discover] : [discover, readPush];
   await first();
-  collectGarbage();
+  betweenStages();
   await second();
-  collectGarbage();
+  betweenStages();
 
   const pullRequest = context.eventName.startsWith('pull_request');
   const active = changes && changes.range.kind !== 'skip' ? changes : undefined;
   let airflow: AirflowStage | undefined;
-  if (active && !unknownLocations) {
+  if (airflowStage && active && !unknownLocations) {
     // A pull request's code never reaches Airflow: its plan compares with what Airflow holds now.
     const title = pullRequest ? 'Read what Airflow holds now' : 'Wait for Airflow to parse the push';
     airflow = await timed('airflowMs', () =>
       log.group(title, () =>
-        compareAirflow(config, airflows, active, context.workspace, log, { pollInitialMs: config.pollIntervalMs, mode: pullRequest ? 'snapshot' : 'wait' }),
+        airflowStage.compareAirflow(config, airflows, active, context.workspace, log, { pollInitialMs: config.pollIntervalMs, mode: pullRequest ? 'snapshot' : 'wait' }),
       ),
     );
     failures.push(...airflow.failures);
-    collectGarbage();
+    betweenStages();
   } else {
     failures.push(...airflows.flatMap((entry) => (entry.failure ? [entry.failure] : [])));
   }
@@ -116,13 +125,13 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
   const planOnly = config.dryRun || pullRequest || notChecked.length > 0;
 
   let dagster: RunReport['dagster'];
-  if (discovery && active && !unknownLocations) {
+  if (dagsterStage && discovery && active && !unknownLocations) {
     // Reloading before Airflow shows the push, or after the push could not be read, caches stale state again.
     const onlyPlan = planOnly || !(airflow?.caughtUp ?? true);
     try {
       const synced = await timed('dagsterMs', () =>
         log.group(onlyPlan ? 'Plan Dagster reloads' : 'Reload Dagster code locations', () =>
-          syncDagster(config, discovery!, acceptedChanges(active, airflow), airflow, peersOf(config, active), { planOnly: onlyPlan, pollIntervalMs: config.pollIntervalMs }, log),
+          dagsterStage.syncDagster(config, discovery!, acceptedChanges(active, airflow), airflow, peersOf(config, active), { planOnly: onlyPlan, pollIntervalMs: config.pollIntervalMs }, log),
         ),
       );
       failures.push(...synced.failures);

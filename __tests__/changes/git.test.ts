@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitRevisions, GitUnavailable, prepareGitRange } from '../../src/changes/git.js';
@@ -85,6 +85,28 @@ describe('GitRevisions on a full clone', () => {
     expect(await revisions.listFiles(c.c2!, 'dags')).toEqual(['dags/a.py', 'dags/b.py', 'dags/c.py', 'dags/common/util.py', 'dags/copy_src.py', 'dags/rename_me.py']);
     expect(await revisions.listFiles(c.c0!, '')).toContain('README.md');
     await revisions.close();
+  });
+
+  it('reads a file the same whether the diff named it or not, and a symlink as no file', async () => {
+    const repo = TestRepo.init(path.join(tmp.dir, 'links'));
+    const base = repo.commit('base', { 'dags/a.py': DAG('a'), 'dags/deep/er/b.py': DAG('b') });
+    symlinkSync('a.py', path.join(repo.dir, 'dags/link.py'));
+    const head = repo.commit('link and edit', { 'dags/deep/er/b.py': DAG('b', '# v2\n') });
+
+    const fromDiff = new GitRevisions(repo.dir);
+    expect(await fromDiff.changedFiles(base, head)).toEqual([
+      { path: 'dags/deep/er/b.py', kind: 'modified' },
+      { path: 'dags/link.py', kind: 'added' },
+    ]);
+    const walked = new GitRevisions(repo.dir);
+    for (const revisions of [fromDiff, walked]) {
+      expect(await revisions.readFile(base, 'dags/deep/er/b.py')).toBe(DAG('b'));
+      expect(await revisions.readFile(head, 'dags/deep/er/b.py')).toBe(DAG('b', '# v2\n'));
+      expect(await revisions.readFile(head, 'dags/link.py')).toBeNull();
+      expect(await revisions.readFile(head, 'dags/deep/er')).toBeNull();
+      expect(await revisions.readFile(head, 'dags/a.py/x')).toBeNull();
+      await revisions.close();
+    }
   });
 
   it('keeps file names with spaces, quotes, $(), newlines, unicode and dashes as data', async () => {

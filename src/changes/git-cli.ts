@@ -86,9 +86,9 @@ export class CatFileBatch {
 
   constructor(private readonly cwd: string) {}
 
-  /** The object's content, or null when the repository does not have it. */
+  /** The object's content, or null when the repository does not have it; oid may be `<commit>^{tree}`. */
   read(oid: string): Promise<Buffer | null> {
-    if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(oid)) return Promise.reject(new Error(`not an object id: ${oid}`));
+    if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?(?:\^\{tree\})?$/.test(oid)) return Promise.reject(new Error(`not an object id: ${oid}`));
     clearTimeout(this.idle);
     this.session ??= new BatchSession(this.cwd, () => {
       clearTimeout(this.idle);

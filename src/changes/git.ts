@@ -14,9 +14,18 @@ export class GitUnavailable extends Error {
   override readonly name = 'GitUnavailable';
 }
 
+/**
+ * Which blob a path names at a revision, null when it is not a regular file there. A diff names
+ * the blobs of every changed path; other paths (.airflowignore files) are looked up folder by
+ * folder; the whole tree is listed only when a caller lists files.
+ */
 export class GitRevisions implements Revisions {
   readonly source = 'git' as const;
   private readonly trees = new Map<string, Promise<Map<string, string>>>();
+  /** Per revision, by path: the blobs a diff named (null: not a regular file at that revision). */
+  private readonly named = new Map<string, Map<string, string | null>>();
+  /** By tree id: a folder's entries, read through the batch. */
+  private readonly folders = new Map<string, Promise<Map<string, TreeEntry>>>();
   /** By blob id: a file unchanged between the revisions, or read by two instances, is read once. */
   private readonly blobs = new Map<string, Promise<string | null>>();
   private readonly batch: CatFileBatch;
@@ -28,15 +37,22 @@ export class GitRevisions implements Revisions {
   async changedFiles(base: string, head: string): Promise<FileChange[]> {
     // Two commits given: git compares their trees, whatever lies between.
     const { stdout } = await runGit(
-      ['diff', '--no-ext-diff', '--no-textconv', '--name-status', '-z', '-M', '-C', base, head, '--'],
+      ['diff', '--no-ext-diff', '--no-textconv', '--raw', '--no-abbrev', '-z', '-M', '-C', base, head, '--'],
       { cwd: this.repoDir },
     );
-    return parseNameStatus(splitNul(stdout));
+    const changes = parseRawDiff(splitNul(stdout));
+    const atBase = this.namedAt(base);
+    const atHead = this.namedAt(head);
+    for (const { change, before, after } of changes) {
+      if (change.kind !== 'added') atBase.set(change.previousPath ?? change.path, before);
+      if (change.kind !== 'removed') atHead.set(change.path, after);
+    }
+    return changes.map((entry) => entry.change);
   }
 
   async readFile(rev: string, path: string): Promise<string | null> {
-    const oid = (await this.tree(rev)).get(path);
-    if (oid === undefined) return null;
+    const oid = await this.blobAt(rev, path);
+    if (oid === null) return null;
     let blob = this.blobs.get(oid);
     if (!blob) {
       blob = this.batch.read(oid).then((content) => (content === null ? null : content.toString('utf8')));
@@ -53,6 +69,44 @@ export class GitRevisions implements Revisions {
     return this.batch.close();
   }
 
+  private namedAt(rev: string): Map<string, string | null> {
+    let named = this.named.get(rev);
+    if (!named) {
+      named = new Map();
+      this.named.set(rev, named);
+    }
+    return named;
+  }
+
+  private async blobAt(rev: string, path: string): Promise<string | null> {
+    const named = this.named.get(rev)?.get(path);
+    if (named !== undefined) return named;
+    const listed = this.trees.get(rev);
+    if (listed) return (await listed).get(path) ?? null;
+    // The repository's object ids are as long as the commit's: 40 hex digits (SHA-1) or 64 (SHA-256).
+    const oidBytes = rev.length / 2;
+    let folder = await this.folder(`${rev}^{tree}`, oidBytes);
+    const parts = path.split('/');
+    for (const [depth, name] of parts.entries()) {
+      const entry = folder.get(name);
+      if (!entry) return null;
+      if (depth === parts.length - 1) return entry.kind === 'file' ? entry.oid : null;
+      if (entry.kind !== 'folder') return null;
+      folder = await this.folder(entry.oid, oidBytes);
+    }
+    return null;
+  }
+
+  /** A tree object's entries; `object` is a tree id or `<commit>^{tree}`. */
+  private folder(object: string, oidBytes: number): Promise<Map<string, TreeEntry>> {
+    let folder = this.folders.get(object);
+    if (!folder) {
+      folder = this.batch.read(object).then((content) => (content === null ? new Map() : parseTree(content, oidBytes)));
+      this.folders.set(object, folder);
+    }
+    return folder;
+  }
+
   /** Every regular file at rev with its blob id, from one `ls-tree`. */
   private tree(rev: string): Promise<Map<string, string>> {
     let tree = this.trees.get(rev);
@@ -66,19 +120,30 @@ export class GitRevisions implements Revisions {
 
 const STATUS: Readonly<Record<string, FileChangeKind>> = { A: 'added', M: 'modified', T: 'modified', D: 'removed', R: 'renamed', C: 'copied' };
 
-/** Parses `git diff --name-status -z`: "M\0path\0", "R087\0old\0new\0". */
-export function parseNameStatus(fields: readonly string[]): FileChange[] {
-  const changes: FileChange[] = [];
+/** A changed path with the blob it names on each side (null: not a regular file on that side). */
+export interface RawChange {
+  readonly change: FileChange;
+  readonly before: string | null;
+  readonly after: string | null;
+}
+
+/**
+ * Parses `git diff --raw --no-abbrev -z`: ":100644 100644 <oid> <oid> M\0path\0",
+ * ":100644 100644 <oid> <oid> R087\0old\0new\0".
+ */
+export function parseRawDiff(fields: readonly string[]): RawChange[] {
+  const changes: RawChange[] = [];
   for (let i = 0; i < fields.length; ) {
-    const status = fields[i++] ?? '';
+    const [srcMode = '', dstMode = '', srcOid = '', dstOid = '', status = ''] = (fields[i++] ?? '').replace(/^:/, '').split(' ');
     const kind = STATUS[status.charAt(0)];
     if (kind === undefined) throw new Error(`git diff reported an unknown status ${JSON.stringify(status)}`);
+    const blobs = { before: isRegularFile(srcMode) ? srcOid : null, after: isRegularFile(dstMode) ? dstOid : null };
     if (kind === 'renamed' || kind === 'copied') {
       const previousPath = fields[i++] ?? '';
       const path = fields[i++] ?? '';
-      changes.push({ path, previousPath, kind });
+      changes.push({ change: { path, previousPath, kind }, ...blobs });
     } else {
-      changes.push({ path: fields[i++] ?? '', kind });
+      changes.push({ change: { path: fields[i++] ?? '', kind }, ...blobs });
     }
   }
   return changes;
@@ -86,14 +151,38 @@ export function parseNameStatus(fields: readonly string[]): FileChange[] {
 
 // Regular and executable files only: symlinks and submodules are not files
 // whose content Airflow would read from this tree.
+function isRegularFile(mode: string): boolean {
+  return mode === '100644' || mode === '100755';
+}
+
 function parseLsTree(entries: readonly string[]): Map<string, string> {
   const files = new Map<string, string>();
   for (const entry of entries) {
     const tab = entry.indexOf('\t');
-    const [mode, type, oid] = entry.slice(0, tab).split(' ');
-    if (type === 'blob' && (mode === '100644' || mode === '100755') && oid !== undefined) files.set(entry.slice(tab + 1), oid);
+    const [mode = '', type, oid] = entry.slice(0, tab).split(' ');
+    if (type === 'blob' && isRegularFile(mode) && oid !== undefined) files.set(entry.slice(tab + 1), oid);
   }
   return files;
+}
+
+type TreeEntry = { readonly kind: 'file' | 'folder' | 'other'; readonly oid: string };
+
+/**
+ * A tree object's raw content: per entry "<octal mode> <name>\0" and the object id in binary
+ * (20 bytes with SHA-1, 32 with SHA-256). Written by hand: the format is a few lines of git's
+ * documentation, and no maintained package reads it alone.
+ */
+function parseTree(content: Buffer, oidBytes: number): Map<string, TreeEntry> {
+  const entries = new Map<string, TreeEntry>();
+  for (let at = 0; at < content.length; ) {
+    const space = content.indexOf(32, at);
+    const nul = content.indexOf(0, space);
+    const mode = content.toString('latin1', at, space);
+    const oid = content.toString('hex', nul + 1, nul + 1 + oidBytes);
+    entries.set(content.toString('utf8', space + 1, nul), { kind: isRegularFile(mode) ? 'file' : mode === '40000' ? 'folder' : 'other', oid });
+    at = nul + 1 + oidBytes;
+  }
+  return entries;
 }
 
 /** History is deepened in these steps before a commit is fetched on its own. */
@@ -106,18 +195,24 @@ const FETCH_TIMEOUT_MS = 120_000;
  * Throws GitUnavailable when the clone cannot serve the range.
  */
 export async function prepareGitRange(repoDir: string, range: Exclude<EventRange, { kind: 'skip' }>, log: DebugLog): Promise<CheckRange> {
-  const repo = await LocalRepo.open(repoDir, log);
+  // Each question is a git process of its own: the first ones are asked together.
+  const [repo, hasHead, hasBase] = await Promise.all([
+    LocalRepo.open(repoDir, log),
+    // A folder git cannot run in is reported by open(), as GitUnavailable.
+    hasCommit(repoDir, range.head).catch(() => false),
+    range.kind === 'diff' ? hasCommit(repoDir, range.base).catch(() => false) : Promise.resolve(false),
+  ]);
   switch (range.kind) {
     case 'full':
-      await repo.require(range.head);
+      await repo.require(range.head, hasHead);
       return range;
     case 'diff': {
-      await repo.require(range.head);
-      if (repo.shallow && !range.forced && !(await repo.has(range.base))) {
+      await repo.require(range.head, hasHead);
+      if (repo.shallow && !range.forced && !hasBase) {
         // A push is usually a few commits on top of before: deepening head finds it.
         await repo.deepenUntil([range.head], () => repo.has(range.base), DEEPEN_STEPS.slice(0, 2));
       }
-      await repo.require(range.base);
+      await repo.require(range.base, hasBase);
       const ancestor = await repo.isAncestor(range.base, range.head);
       // In a shallow clone "not an ancestor" may only mean "history cut off": then the event's word stands.
       const forced = ancestor ? false : repo.shallow ? range.forced : true;
@@ -125,7 +220,7 @@ export async function prepareGitRange(repoDir: string, range: Exclude<EventRange
       return { ...range, forced };
     }
     case 'merge-base': {
-      await repo.require(range.head);
+      await repo.require(range.head, hasHead);
       const against = await repo.resolve(range.against);
       await repo.require(against);
       let base = await repo.mergeBase(range.head, against);
@@ -161,14 +256,13 @@ class LocalRepo {
     }
   }
 
-  async has(commit: string): Promise<boolean> {
-    const { code } = await runGit(['cat-file', '-e', `${commit}^{commit}`], { cwd: this.dir, okCodes: [1, 128] });
-    return code === 0;
+  has(commit: string): Promise<boolean> {
+    return hasCommit(this.dir, commit);
   }
 
-  /** Fetches commit alone when it is missing; GitUnavailable when that fails. */
-  async require(commit: string): Promise<void> {
-    if (await this.has(commit)) return;
+  /** Fetches commit alone when it is missing (known: whether it was there a moment ago); GitUnavailable when that fails. */
+  async require(commit: string, known?: boolean): Promise<void> {
+    if (known ?? (await this.has(commit))) return;
     // In a full clone a --depth fetch would make it shallow: fetch the commit with its history instead.
     await this.fetch([...(this.shallow ? ['--depth=1'] : []), 'origin', commit]);
     if (!(await this.has(commit))) throw new GitUnavailable(`commit ${commit} is not in the clone and could not be fetched from origin`);
@@ -219,6 +313,11 @@ class LocalRepo {
     const { stdout, code } = await runGit(['rev-parse', '--verify', '--quiet', `${name}^{commit}`], { cwd: this.dir, okCodes: [1] });
     return code === 0 ? stdout.toString('utf8').trim() : null;
   }
+}
+
+async function hasCommit(dir: string, commit: string): Promise<boolean> {
+  const { code } = await runGit(['cat-file', '-e', `${commit}^{commit}`], { cwd: dir, okCodes: [1, 128] });
+  return code === 0;
 }
 
 function messageOf(error: unknown): string {

@@ -1,6 +1,7 @@
 // Which revisions the triggering event asks to compare. Pure: the payload in,
 // a range out; git or the API resolve what the payload cannot say.
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-messages.js';
 import { ActionError, type PushRange } from '../model.js';
 
 /** A commit, or a branch of the origin repository to be resolved to one. */
@@ -35,20 +36,21 @@ export interface RangeOptions {
   readonly headSha: string;
 }
 
-const sha = z.string().regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, 'a full commit id');
+const sha = z.string().check(z.regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, 'a full commit id'));
+const text = z.string().check(z.minLength(1));
 
 const pushPayload = z.object({
-  ref: z.string().min(1),
+  ref: text,
   before: sha,
   after: sha,
-  deleted: z.boolean().optional(),
-  forced: z.boolean().optional(),
-  repository: z.object({ default_branch: z.string().min(1).optional() }).optional(),
+  deleted: z.optional(z.boolean()),
+  forced: z.optional(z.boolean()),
+  repository: z.optional(z.object({ default_branch: z.optional(text) })),
 });
 
 const pullRequestPayload = z.object({
   pull_request: z.object({
-    number: z.number().optional(),
+    number: z.optional(z.number()),
     base: z.object({ sha, ref: z.string() }),
     head: z.object({ sha }),
   }),
@@ -118,7 +120,7 @@ function headSha(value: string): string {
   return parsed.data;
 }
 
-function parse<T>(eventName: string, schema: z.ZodType<T>, payload: unknown): T {
+function parse<T>(eventName: string, schema: z.ZodMiniType<T>, payload: unknown): T {
   const parsed = schema.safeParse(payload);
   if (!parsed.success) {
     throw new ActionError(
