@@ -11,7 +11,8 @@ import type { Logger } from './log.js';
 import { ActionError } from './model.js';
 import type { RunReport } from './outcome.js';
 import { renderAnnotations, renderOutputs, renderSummary } from './report.js';
-import { inputFailureReport, run, type RunContext } from './run.js';
+import type { RunContext } from './context.js';
+import { inputFailureReport, run } from './run.js';
 
 // Everything written passes this: secrets the inputs named, in their encodings, and URL credentials.
 const redactor = createRedactor();

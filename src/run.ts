@@ -7,25 +7,15 @@ import type { Logger } from './log.js';
 import { ActionError, type PushRange } from './model.js';
 import type { Failure, NotChecked, RunReport, RunResult, Stage } from './outcome.js';
 import { REPORT_SCHEMA_VERSION } from './outcome.js';
-import { HttpError } from './http.js';
 import { readChanges, type ChangesStage, type NamedInstance } from './stages/changes.js';
 import type { AirflowStage, ConnectedAirflow } from './stages/airflow.js';
 import type { DagsterDiscovery } from './stages/dagster.js';
 import { mirroredInstances } from './plan.js';
 import { pushRangeFromEvent } from './changes/range.js';
 import { collectGarbage } from './memory.js';
+import type { RunContext } from './context.js';
+import { toFailure } from './failure.js';
 import { migrationFailure, migrationReport } from './migration/index.js';
-
-export interface RunContext {
-  readonly eventName: string;
-  readonly payload: unknown;
-  readonly workspace: string;
-  readonly sha: string;
-  readonly repository?: string;
-  readonly serverUrl: string;
-  readonly apiUrl: string;
-  readonly startedAt: number;
-}
 
 export async function run(config: Config, context: RunContext, log: Logger): Promise<RunReport> {
   // The event decides everything else: an unsupported one fails, and a push with nothing to
@@ -238,13 +228,6 @@ function links(context: RunContext, range: PushRange): Pick<RunReport, 'compareU
   if (range.kind === 'diff') return { compareUrl: `${repo}/compare/${range.base}...${range.head}`, headUrl: `${repo}/blob/${range.head}` };
   if (range.kind === 'full') return { headUrl: `${repo}/blob/${range.head}` };
   return {};
-}
-
-export function toFailure(stage: Stage, error: unknown): Failure {
-  if (error instanceof ActionError) return { stage, message: error.message, fix: error.fix, input: error.input };
-  if (error instanceof HttpError) return { stage, message: error.message, fix: error.fix };
-  const message = error instanceof Error ? error.message : String(error);
-  return { stage, message: `Unexpected error: ${message}`, fix: 'This is a bug in airlift-sync: please report it with the job log.' };
 }
 
 /** The report when the inputs themselves are wrong: nothing was read or sent. */

@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/inputs.js';
 import type { Logger } from '../../src/log.js';
-import type { RunContext } from '../../src/run.js';
+import type { RunContext } from '../../src/context.js';
 import { readChanges, type NamedInstance } from '../../src/stages/changes.js';
 import { createRepo, pushPayload, type GitRepo } from '../../sim/git-repo.js';
 

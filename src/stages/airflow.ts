@@ -9,7 +9,7 @@ import type { AirflowInstanceConfig, Config } from '../inputs.js';
 import { throttled, type Logger } from '../log.js';
 import type { AirflowReport, Failure, NotChecked } from '../outcome.js';
 import type { LiveInstance } from '../plan.js';
-import { toFailure } from '../run.js';
+import { toFailure } from '../failure.js';
 import type { ChangesStage } from './changes.js';
 
 const CONNECT_TIMEOUT_MS = 60_000;

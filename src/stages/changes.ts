@@ -9,7 +9,7 @@ import { readMigration, type MigrationRead } from '../migration/index.js';
 import type { DagChange, DagFileRead, PushRange } from '../model.js';
 import type { ChangesReport, FileProblem } from '../outcome.js';
 import type { PlanInput } from '../plan.js';
-import type { RunContext } from '../run.js';
+import type { RunContext } from '../context.js';
 import { helperSources } from './helper-source.js';
 
 /** One configured Airflow instance, with the name dagster-airlift knows it by. */
