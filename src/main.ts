@@ -57,7 +57,7 @@ async function main(): Promise<void> {
 async function commentOnPullRequest(config: Config, context: RunContext, report: RunReport): Promise<void> {
   if (!context.eventName.startsWith('pull_request') || !config.commentOnPullRequest) return;
   // Octokit is loaded only here (and for the API fallback): most runs never need it.
-  const { pullRequestNumber, upsertPlanComment } = await import('./comment.js');
+  const { pullRequestNumber, upsertPlanComment } = await import('./github/comment.js');
   const number = pullRequestNumber(context.payload);
   const [owner, repo] = (context.repository ?? '').split('/');
   if (number === undefined || !owner || !repo) return;

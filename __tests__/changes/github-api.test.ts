@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHubSimulator, type GitHubSimulator } from '../../sim/github.js';
 import { GitRevisions } from '../../src/changes/git.js';
-import { GitHubApiRevisions, prepareApiRange } from '../../src/changes/github-api.js';
+import { GitHubApiRevisions, prepareApiRange } from '../../src/github/revisions-api.js';
 import { ActionError } from '../../src/model.js';
 import { DAG, tempDir, TestRepo } from './repo.js';
 

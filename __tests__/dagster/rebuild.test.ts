@@ -1,6 +1,6 @@
 // Starting the rebuild workflow and following its run, against the GitHub simulator's Actions endpoints.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runRebuild } from '../../src/dispatch.js';
+import { runRebuild } from '../../src/github/dispatch.js';
 import type { RebuildConfig } from '../../src/inputs.js';
 import { createRepo, type GitRepo } from '../../sim/git-repo.js';
 import { startGitHubSimulator, type GitHubSimulator, type GitHubSimulatorOptions } from '../../sim/github.js';

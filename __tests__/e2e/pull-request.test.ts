@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startGitHubSimulator, type GitHubSimulator } from '../../sim/github.js';
 import { LOCATION, startScenario, type Scenario } from '../../sim/scenario.js';
 import { runAction } from '../support/run-action.js';
-import { COMMENT_MARKER } from '../../src/comment.js';
+import { COMMENT_MARKER } from '../../src/github/comment.js';
 
 let scenario: Scenario | undefined;
 let github: GitHubSimulator | undefined;

@@ -4,7 +4,7 @@
 import { ActionError, type PushRange } from '../model.js';
 import { classifyChanges, listDagFiles, type ClassifiedChanges, type DagFolders } from './dag-files.js';
 import { GitRevisions, GitUnavailable, prepareGitRange, type DebugLog } from './git.js';
-import type { GitHubApiRevisions } from './github-api.js';
+import type { GitHubApiRevisions } from '../github/revisions-api.js';
 import { pushRangeFromEvent, type CheckRange } from './range.js';
 import type { Revisions } from './revisions.js';
 
@@ -70,7 +70,7 @@ export async function readPushedChanges(options: ReadPushedChangesOptions): Prom
     if (!(error instanceof GitUnavailable)) throw error;
     options.log(`git: ${error.message}; reading the revisions from the GitHub API`);
     // Octokit is loaded only when the clone cannot serve the range.
-    const api = await import('./github-api.js');
+    const api = await import('../github/revisions-api.js');
     revisions = githubApi(api.GitHubApiRevisions, options, error);
     range = await api.prepareApiRange(revisions, eventRange);
   }

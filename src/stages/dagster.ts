@@ -11,7 +11,7 @@ import { dagsterConnection } from '../dagster/endpoint.js';
 import { canRefreshState, refreshState, type KeyRefresh } from '../dagster/refresh.js';
 import { awaitNewServer, reloadLocation, type ReloadResult } from '../dagster/reload.js';
 import { locationState, refreshCommand, type LocationState } from '../dagster/state.js';
-import { runRebuild, type RebuildResult } from '../dispatch.js';
+import { runRebuild, type RebuildResult } from '../github/dispatch.js';
 import { deadlineIn } from '../http.js';
 import type { Config, RebuildConfig } from '../inputs.js';
 import type { Logger } from '../log.js';

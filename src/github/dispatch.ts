@@ -8,8 +8,8 @@
 // - listing: GET /repos/{o}/{r}/actions/workflows/{file}/runs?event=…&created=>=…, the first run that
 //   was not there before the dispatch; then GET /repos/{o}/{r}/actions/runs/{id} until `completed`.
 import { z } from 'zod';
-import { HttpError, deadlineIn, parseJson, remaining, request, sleep, type Deadline, type DebugLog, type HttpResponse, type HttpTarget } from './http.js';
-import type { RebuildConfig } from './inputs.js';
+import { HttpError, deadlineIn, parseJson, remaining, request, sleep, type Deadline, type DebugLog, type HttpResponse, type HttpTarget } from '../http.js';
+import type { RebuildConfig } from '../inputs.js';
 
 export interface WorkflowRun {
   readonly id: number;

@@ -6,8 +6,8 @@ import { getOctokit } from '@actions/github';
 import pLimit from 'p-limit';
 import pRetry, { AbortError } from 'p-retry';
 import { ActionError, type FileChange, type FileChangeKind } from '../model.js';
-import type { CheckRange, EventRange } from './range.js';
-import { filesUnder, type Revisions } from './revisions.js';
+import type { CheckRange, EventRange } from '../changes/range.js';
+import { filesUnder, type Revisions } from '../changes/revisions.js';
 
 export interface GitHubApiOptions {
   readonly token: string;

@@ -1,4 +1,4 @@
-const an=711,rn=[711],dn={2711:((tn,Q,k)=>{k.r(Q),k.d(Q,{discoverDagster:()=>qt,selectLocations:()=>Oe,syncDagster:()=>Ft});var Ne=k(370),B=k(8854),E=k(182),m=k(6803);const nn=null,J={name:"AirliftSyncCapabilities",requires:[],document:`
+const an=560,rn=[560],dn={2560:((tn,Q,k)=>{k.r(Q),k.d(Q,{discoverDagster:()=>qt,selectLocations:()=>Oe,syncDagster:()=>Ft});var Ne=k(370),B=k(8854),E=k(182),m=k(6803);const nn=null,J={name:"AirliftSyncCapabilities",requires:[],document:`
     query AirliftSyncCapabilities {
       __schema {
         queryType { name fields { name } }
