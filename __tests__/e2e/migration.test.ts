@@ -50,6 +50,35 @@ describe.concurrent('migrating with airlift', () => {
     expect(run.summary).toContain('no reload');
   });
 
+  it('a DAG whose tasks come from a helper module: its state is checked against the tasks the helper defines', async (ctx: TestContext) => {
+    const steps = { dagId: 'steps', tasks: ['extract', 'load'] };
+    const stepsDag = `from pathlib import Path
+from datetime import datetime
+from airflow import DAG
+from airflow.operators.empty import EmptyOperator
+from common.steps import STEPS
+from dagster_airlift.in_airflow import proxying_to_dagster
+from dagster_airlift.in_airflow.proxied_state import load_proxied_state_from_yaml
+
+with DAG("steps", start_date=datetime(2024, 1, 1), schedule=None) as dag:
+    for step in STEPS:
+        EmptyOperator(task_id=step)
+
+proxying_to_dagster(
+    global_vars=globals(),
+    proxied_state=load_proxied_state_from_yaml(Path(__file__).parent / "proxied_state"),
+)
+`;
+    const base = { 'dags/steps.py': stepsDag, 'dags/common/__init__.py': '', 'dags/common/steps.py': 'STEPS = ["extract", "load"]\n', 'dags/proxied_state/steps.yaml': taskState({ extract: false }) };
+    const head = { ...base, 'dags/proxied_state/steps.yaml': taskState({ extract: true, load: false, lod: true }) };
+    const { run } = await runMigration(ctx, { files: base, dags: [steps] }, { files: head, dags: [steps] }, []);
+
+    expectValidReport(run);
+    const migration = run.report!.migration!;
+    expect(migration.problems.map((problem) => [problem.kind, problem.file, problem.line])).toEqual([['unknown-task', 'dags/proxied_state/steps.yaml', 6]]);
+    expect(migration.dags).toEqual([expect.objectContaining({ dagId: 'steps', totalTasks: 2 })]);
+  });
+
   it('each kind of mistake: an error on the YAML file and line, saying what airlift does at parse time', async (ctx: TestContext) => {
     const base = dagFiles([ORDERS, BILLING], { 'dags/proxied_state/orders.yaml': taskState({ extract: true }) });
     const head = {

@@ -3,7 +3,7 @@
 // "proxied_state"`), inside or beside an instance's DAGs folder.
 import { listDagFiles, normalizeFolder, type DagFolders } from '../changes/dag-files.js';
 import type { Revisions } from '../changes/revisions.js';
-import { readDagFile } from '../dags/index.js';
+import { readDagFile, type ReadOptions } from '../dags/index.js';
 import type { PushRange } from '../model.js';
 import type { DagAtHead, InstanceState } from './check.js';
 import { isStateFile, parseStateFile, type StateFile } from './state-file.js';
@@ -23,7 +23,12 @@ export interface MigrationRead {
 }
 
 /** Undefined when neither revision has a proxied-state folder. */
-export async function readMigration(revisions: Revisions, range: Exclude<PushRange, { kind: 'skip' }>, instances: readonly InstanceFolders[]): Promise<MigrationRead | undefined> {
+export async function readMigration(
+  revisions: Revisions,
+  range: Exclude<PushRange, { kind: 'skip' }>,
+  instances: readonly InstanceFolders[],
+  readOptions: (rev: string, dagsFolders: readonly string[]) => Promise<ReadOptions>,
+): Promise<MigrationRead | undefined> {
   const headFolders = stateFolders(await revisions.listFiles(range.head, ''));
   const baseFolders = range.kind === 'diff' ? stateFolders(await revisions.listFiles(range.base, '')) : new Map<string, string[]>();
   if (!headFolders.size && !baseFolders.size) return undefined;
@@ -33,7 +38,7 @@ export async function readMigration(revisions: Revisions, range: Exclude<PushRan
     const head = await parseAll(revisions, range.head, mine(headFolders));
     const base = range.kind === 'diff' ? await parseAll(revisions, range.base, mine(baseFolders)) : [];
     if (!head.length && !base.length) continue;
-    read.push({ instance: instance.name, head, base, ...(await dagsAtHead(revisions, range.head, instance, head)) });
+    read.push({ instance: instance.name, head, base, ...(await dagsAtHead(revisions, range.head, instance, head, await readOptions(range.head, instance.dagsFolders))) });
   }
   return { folders: [...headFolders.keys()], instances: read };
 }
@@ -69,6 +74,7 @@ async function dagsAtHead(
   head: string,
   instance: InstanceFolders,
   files: readonly StateFile[],
+  options: ReadOptions,
 ): Promise<Pick<InstanceState, 'dags' | 'loaders' | 'dynamicIds'>> {
   const listed = await listDagFiles(revisions, head, instance);
   const ids = files.map((file) => file.dagId);
@@ -79,7 +85,7 @@ async function dagsAtHead(
     if (after === null) continue;
     const applied = after.includes(APPLIES);
     if (!applied && !ids.some((id) => after.includes(id))) continue;
-    const read = await readDagFile(change.path, after);
+    const read = await readDagFile(change.path, after, options);
     if (after.includes(LOADS)) loaders.push(change.path);
     // The reader counts the proxying_to_dagster call itself as a possible DAG factory; it only swaps tasks.
     const lines = after.split('\n');

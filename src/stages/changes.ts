@@ -60,9 +60,10 @@ export async function readChanges(config: Config, context: RunContext, instances
     log: (line) => log.debug(line),
   });
   try {
-    const stage = await describeChanges(instances, pushed, context, log);
+    const readOptions = readOptionsAt(pushed, log);
+    const stage = await describeChanges(instances, pushed, readOptions, context, log);
     if (!pushed.revisions || pushed.range.kind === 'skip') return stage;
-    const migration = await readMigration(pushed.revisions, pushed.range, folders);
+    const migration = await readMigration(pushed.revisions, pushed.range, folders, readOptions);
     if (migration) log.info(`Proxied state: ${migration.instances.reduce((sum, entry) => sum + entry.head.length, 0)} files in ${migration.folders.join(', ') || 'no folder at head'}.`);
     return migration ? { ...stage, migration } : stage;
   } finally {
@@ -72,30 +73,19 @@ export async function readChanges(config: Config, context: RunContext, instances
   }
 }
 
-async function describeChanges(instances: readonly NamedInstance[], pushed: PushedChanges, context: RunContext, log: Logger): Promise<ChangesStage> {
+async function describeChanges(instances: readonly NamedInstance[], pushed: PushedChanges, readOptions: ReadOptionsAt, context: RunContext, log: Logger): Promise<ChangesStage> {
   describeRange(pushed.range, log);
 
   const problems = { syntaxErrors: [] as FileProblem[], dynamicDags: [] as FileProblem[], skippedFiles: [] as FileProblem[] };
   const perInstance: InstanceDagChanges[] = [];
-  const helpersAt = pushed.revisions ? helperSources(pushed.revisions) : null;
   for (const instance of instances) {
     const classified = pushed.instances.find((entry) => entry.name === instance.name);
     if (!classified) continue;
-    // DAG files are read with the project's helper modules of the same revision.
-    const readOptions = async (rev: string | undefined): Promise<ReadOptions> => {
-      if (!helpersAt || rev === undefined) return {};
-      try {
-        return { helpers: await helpersAt(rev, instance.dagsFolders) };
-      } catch (error) {
-        log.debug(`Helper modules at ${rev.slice(0, 12)} cannot be listed (${error instanceof Error ? error.message : String(error)}): imports are not followed.`);
-        return {};
-      }
-    };
     const range = pushed.range;
     // Listed only when a file is read: an instance the push does not touch costs nothing.
     const at = {
-      base: once(() => readOptions(range.kind === 'diff' ? range.base : undefined)),
-      head: once(() => readOptions(range.kind === 'skip' ? undefined : range.head)),
+      base: once(() => readOptions(range.kind === 'diff' ? range.base : undefined, instance.dagsFolders)),
+      head: once(() => readOptions(range.kind === 'skip' ? undefined : range.head, instance.dagsFolders)),
     };
     perInstance.push(await instanceChanges(instance, classified, pushed, problems, at, log));
   }
@@ -140,6 +130,23 @@ async function instanceChanges(
   const changes = [...diffDagFiles(instance.name, before, after)];
   changes.push(...(await importerChanges(instance, classified, pushed, changes, sources, at)));
   return { instance, changes, sources };
+}
+
+/** How a DAG file of these DAGs folders is read at a revision: with that revision's helper modules. */
+type ReadOptionsAt = (rev: string | undefined, dagsFolders: readonly string[]) => Promise<ReadOptions>;
+
+/** One listing and one read per helper module and revision, shared by every reader of the push. */
+function readOptionsAt(pushed: PushedChanges, log: Logger): ReadOptionsAt {
+  const helpersAt = pushed.revisions ? helperSources(pushed.revisions) : null;
+  return async (rev, dagsFolders) => {
+    if (!helpersAt || rev === undefined) return {};
+    try {
+      return { helpers: await helpersAt(rev, dagsFolders) };
+    } catch (error) {
+      log.debug(`Helper modules at ${rev.slice(0, 12)} cannot be listed (${error instanceof Error ? error.message : String(error)}): imports are not followed.`);
+      return {};
+    }
+  };
 }
 
 /** How DAG files are read at each revision of the range: with that revision's helper modules. */
