@@ -204,13 +204,23 @@ function rejectedDags(airflow: AirflowStage | undefined): Set<string> {
   return new Set((airflow?.reports ?? []).flatMap((report) => report.dags.filter((dag) => dag.state === 'import-error').map((dag) => `${report.instance}\0${dag.dagId}`)));
 }
 
-/** The push without the DAGs Airflow rejected: what Dagster is planned and confirmed against. */
+/**
+ * The push as Airflow took it, what Dagster is planned and confirmed against: without the DAGs
+ * Airflow rejected, with those it parsed from files the reader could not read.
+ */
 function acceptedChanges(changes: ChangesStage, airflow: AirflowStage | undefined): ChangesStage {
   const rejected = rejectedDags(airflow);
-  if (!rejected.size) return changes;
+  const learned = airflow?.learned ?? [];
+  if (!rejected.size && !learned.length) return changes;
   return {
     ...changes,
-    instances: changes.instances.map((entry) => ({ ...entry, changes: entry.changes.filter((change) => !rejected.has(`${change.instance}\0${change.dagId}`)) })),
+    instances: changes.instances.map((entry) => ({
+      ...entry,
+      changes: [
+        ...entry.changes.filter((change) => !rejected.has(`${change.instance}\0${change.dagId}`)),
+        ...learned.filter((change) => change.instance === entry.instance.name),
+      ],
+    })),
   };
 }
 

@@ -204,6 +204,35 @@ describe.each(VERSIONS)('waiting for Airflow to parse the push (%s)', (version) 
     ]);
   });
 
+  // The reader finds no DAG in a new file with a syntax error: Airflow's verdict is what tells.
+  const UNREADABLE = 'from airflow import DAG\n\nwith DAG("late", schedule=None) as dag\n    pass\n';
+
+  it('waits for Airflow to list the import error of a new file it read with a syntax error', async () => {
+    const sim = await etlInstance(version);
+    sim.publish({ commit: 'c0ffee', files: [{ path: 'late.py', source: UNREADABLE, importError: { line: 3, message: "SyntaxError: expected ':'" } }] }, { delayMs: 150 });
+    const { client } = await connect(sim);
+    const report = await waitUntilParsed(client, { changes: [], unreadFiles: ['dags/late.py'], pushed: pushed({ 'dags/late.py': UNREADABLE }) }, options([]));
+    expect(report.files).toEqual([{ file: 'dags/late.py', state: 'import-error', waitedMs: expect.any(Number), proof: "import error in dags/late.py line 3: SyntaxError: expected ':'" }]);
+    expect(report.importErrors.map((error) => [error.file, error.line])).toEqual([['dags/late.py', 3]]);
+  });
+
+  it('settles a file it read with a syntax error once Airflow parses a DAG from it after the push', async () => {
+    const sim = await etlInstance(version);
+    sim.publish({ commit: 'c0ffee', files: [{ path: 'late.py', source: UNREADABLE, dags: [{ dagId: 'late', tasks: chain('only') }] }] }, { delayMs: 150 });
+    const { client } = await connect(sim);
+    const report = await waitUntilParsed(client, { changes: [], unreadFiles: ['dags/late.py'], pushed: pushed({ 'dags/late.py': UNREADABLE }) }, options([], {}, ['dags/etl.py', 'dags/late.py']));
+    expect(report.files).toEqual([{ file: 'dags/late.py', state: 'parsed', waitedMs: expect.any(Number), proof: 'Airflow parsed late from it after the push', dagIds: ['late'] }]);
+    expect(report.importErrors).toEqual([]);
+  });
+
+  it('times out on a file it read with a syntax error when Airflow never reports on it', async () => {
+    const sim = await etlInstance(version);
+    const { client } = await connect(sim);
+    const report = await waitUntilParsed(client, { changes: [], unreadFiles: ['dags/late.py'], pushed: pushed({ 'dags/late.py': UNREADABLE }) }, options([], { timeoutMs: 300 }));
+    expect(report.files).toEqual([{ file: 'dags/late.py', state: 'timed-out', waitedMs: expect.any(Number), proof: '' }]);
+    expect(report.waitedMs).toBeGreaterThanOrEqual(250);
+  });
+
   it('does not stop on an import error left from the revision the push fixes', async () => {
     const sim = await etlInstance(version, true);
     // The old revision failed on its line 2; the push fixes it, and lands later.

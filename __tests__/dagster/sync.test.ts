@@ -101,7 +101,7 @@ async function sync(world: World, changes: ChangesStage = pushed(added), planOnl
   const lines: string[] = [];
   const log: Logger = { info: (line) => lines.push(line), debug: () => undefined, warning: (line) => lines.push(line), group: (_, work) => work() };
   const discovery = await discoverDagster(config, log);
-  const airflow: AirflowStage | undefined = world.live ? { reports: [], failures: [], caughtUp: true, notChecked: [], live: [{ instance: 'prod', activeDagIds: new Set(world.live) }] } : undefined;
+  const airflow: AirflowStage | undefined = world.live ? { reports: [], failures: [], caughtUp: true, notChecked: [], learned: [], live: [{ instance: 'prod', activeDagIds: new Set(world.live) }] } : undefined;
   const { report, failures } = await syncDagster(config, discovery, changes, airflow, new Map(), { planOnly, pollIntervalMs: 10 }, log);
   const location = (name: string) => report.locations.find((candidate) => candidate.location === name)!;
   return { report, failures, location, lines };

@@ -120,9 +120,9 @@ describe('real Airflow 2 and a real dagster-airlift location', () => {
     expect(info.owners).toEqual(['finance']);
   });
 
-  // Still open: the reader finds no DAG in an unparseable new file, so the run ends in-sync when
-  // Airflow has not listed the file's import error yet: whether the error is reported races Airflow's parse.
-  it.skip('a push with a syntax error, acted on at once: the action waits for Airflow\'s import error', async () => {
+  // The reader finds no DAG in an unparseable new file: the action waits for Airflow's verdict on it
+  // instead of ending before Airflow has parsed it.
+  it('a push with a syntax error, acted on at once: the action waits for Airflow\'s import error', async () => {
     const push = repo.push('broken DAG, at once', { 'broken_too.py': 'from airflow import DAG\n\nwith DAG("broken_too", schedule=None) as dag\n    pass\n' });
 
     const run = await act(repo, push, airflow!, inputs());

@@ -14,6 +14,12 @@ export type { PushedRevision } from './agreement.js';
 export interface ParseExpectations {
   /** The instance's changed DAGs, as the push reading stage found them. */
   readonly changes: readonly DagChange[];
+  /**
+   * Pushed DAG files read with a syntax error and no DAG in them: only Airflow can tell what they
+   * hold, so its verdict on each (an import error, or DAGs parsed from it after the push) is waited
+   * for like a DAG's. Without it a run acting at once would end before Airflow lists the error.
+   */
+  readonly unreadFiles?: readonly string[];
   readonly pushed: PushedRevision;
 }
 
@@ -42,6 +48,8 @@ export interface WaitProgress {
   readonly settled: number;
   /** DAG ids still waited for, with what Airflow still disagrees on. */
   readonly pending: ReadonlyArray<{ readonly dagId: string; readonly disagreement: string }>;
+  /** Unread files Airflow has not reported on yet. */
+  readonly pendingFiles: readonly string[];
 }
 
 export interface DagParseResult {
@@ -55,6 +63,16 @@ export interface DagParseResult {
   readonly disagreement?: string;
 }
 
+export interface FileParseResult {
+  readonly file: string;
+  readonly state: 'parsed' | 'import-error' | 'timed-out';
+  readonly waitedMs: number;
+  /** What established the state; empty when timed out. */
+  readonly proof: string;
+  /** The DAGs Airflow parsed from it, when parsed. */
+  readonly dagIds?: readonly string[];
+}
+
 export interface ImportErrorReport extends CurrentImportError {
   /** The file as Airflow names it. */
   readonly airflowFile: string;
@@ -64,6 +82,8 @@ export interface ImportErrorReport extends CurrentImportError {
 export interface AirflowParseReport {
   readonly instance: string;
   readonly dags: readonly DagParseResult[];
+  /** Airflow's verdict on each of the expectations' unread files. */
+  readonly files: readonly FileParseResult[];
   /** Import errors the pushed revision caused, on pushed files. */
   readonly importErrors: readonly ImportErrorReport[];
   /** The DAG list of the last round. */
@@ -86,6 +106,8 @@ export async function waitUntilParsed(client: AirflowClient, expectations: Parse
 
   const pending = new Map(expectations.changes.map((change) => [change.dagId, { change, disagreement: 'not checked yet' }]));
   const results = new Map<string, DagParseResult>();
+  const pendingFiles = new Set(expectations.unreadFiles ?? []);
+  const fileResults = new Map<string, FileParseResult>();
   let live: LiveDag[] = [];
   let importErrors: ImportErrorReport[] = [];
   let interval = options.pollInitialMs ?? 1000;
@@ -129,6 +151,13 @@ export async function waitUntilParsed(client: AirflowClient, expectations: Parse
           }),
         ),
       );
+      for (const file of pendingFiles) {
+        const verdict = fileVerdict(file, importErrors, live, mapper, expectations.pushed);
+        if (verdict) {
+          pendingFiles.delete(file);
+          fileResults.set(file, { file, ...verdict, waitedMs: Date.now() - started });
+        }
+      }
       // The processor often picks the push up on its own within a poll: re-parse requests go only to
       // the files it still has not parsed by the second round, one per file.
       if (completedRounds === 1) {
@@ -146,7 +175,7 @@ export async function waitUntilParsed(client: AirflowClient, expectations: Parse
     }
 
     const now = Date.now();
-    if (options.onProgress && (lastProgress === undefined || now - lastProgress >= (options.progressEveryMs ?? 15_000) || pending.size === 0)) {
+    if (options.onProgress && (lastProgress === undefined || now - lastProgress >= (options.progressEveryMs ?? 15_000) || pending.size + pendingFiles.size === 0)) {
       lastProgress = now;
       options.onProgress({
         instance: client.instance,
@@ -155,10 +184,11 @@ export async function waitUntilParsed(client: AirflowClient, expectations: Parse
         total: expectations.changes.length,
         settled: results.size,
         pending: [...pending.values()].map(({ change, disagreement }) => ({ dagId: change.dagId, disagreement })),
+        pendingFiles: [...pendingFiles],
       });
     }
     const pause = Math.min(interval, deadline.at - now);
-    if (pending.size === 0 || pause <= 0) break;
+    if ((pending.size === 0 && pendingFiles.size === 0) || pause <= 0) break;
     await sleep(pause);
     interval = Math.min(interval * (options.pollFactor ?? 1.5), options.pollMaxMs ?? 15_000);
   }
@@ -170,11 +200,31 @@ export async function waitUntilParsed(client: AirflowClient, expectations: Parse
   return {
     instance: client.instance,
     dags: expectations.changes.map((change) => results.get(change.dagId)!),
+    files: (expectations.unreadFiles ?? []).map((file) => fileResults.get(file) ?? { file, state: 'timed-out', waitedMs, proof: '' }),
     importErrors,
     live,
     waitedMs,
-    ...(lastFailure && pending.size > 0 ? { lastFailure } : {}),
+    ...(lastFailure && pending.size + pendingFiles.size > 0 ? { lastFailure } : {}),
   };
+}
+
+/** Airflow's verdict on an unread pushed file: the import error it caused, or a DAG parsed from it after the push. */
+function fileVerdict(
+  file: string,
+  importErrors: readonly ImportErrorReport[],
+  live: readonly LiveDag[],
+  mapper: FileMapper,
+  pushed: PushedRevision,
+): Pick<FileParseResult, 'state' | 'proof' | 'dagIds'> | undefined {
+  const error = importErrors.find((candidate) => candidate.file === file);
+  if (error) return { state: 'import-error', proof: `import error in ${file}${error.line === undefined ? '' : ` line ${error.line}`}: ${error.message}` };
+  const dagIds = live.filter((candidate) => candidate.active && mapper.dagFile(candidate) === file && parsedSincePush(candidate, pushed)).map((dag) => dag.dagId);
+  return dagIds.length ? { state: 'parsed', proof: `Airflow parsed ${dagIds.join(', ')} from it after the push`, dagIds } : undefined;
+}
+
+function parsedSincePush(live: LiveDag, pushed: PushedRevision): boolean {
+  if (pushed.commit !== undefined && live.bundleVersion === pushed.commit) return true;
+  return live.lastParsedTime !== undefined && Date.parse(live.lastParsedTime) >= pushed.time + (pushed.marginMs ?? 0);
 }
 
 interface EvaluationInput {

@@ -3,11 +3,12 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { connectAirflow, type AirflowClient } from '../airflow/client.js';
-import { waitUntilParsed } from '../airflow/wait.js';
+import { waitUntilParsed, type WaitProgress } from '../airflow/wait.js';
 import { deadlineIn, HttpError } from '../http.js';
 import type { AirflowInstanceConfig, Config } from '../inputs.js';
+import type { DagChange } from '../model.js';
 import { throttled, type Logger } from '../log.js';
-import type { AirflowReport, Failure, NotChecked } from '../outcome.js';
+import type { AirflowReport, Failure, FileProblem, NotChecked } from '../outcome.js';
 import type { LiveInstance } from '../plan.js';
 import { toFailure } from '../failure.js';
 import type { ChangesStage } from './changes.js';
@@ -28,6 +29,11 @@ export interface AirflowStage {
   readonly reports: readonly AirflowReport[];
   readonly failures: readonly Failure[];
   readonly live: readonly LiveInstance[];
+  /**
+   * DAGs Airflow parsed, after the push, from pushed files the reader could not read (a syntax error
+   * Python accepts): changes only Airflow could tell, planned like the push's own.
+   */
+  readonly learned: readonly DagChange[];
   /** False when any instance did not show the push: reloading then would cache the old state. */
   readonly caughtUp: boolean;
   readonly notChecked: readonly NotChecked[];
@@ -81,6 +87,7 @@ export async function compareAirflow(
     reports: outcomes.flatMap((outcome) => outcome.reports),
     failures: outcomes.flatMap((outcome) => outcome.failures),
     live: outcomes.flatMap((outcome) => outcome.live),
+    learned: outcomes.flatMap((outcome) => outcome.learned),
     caughtUp: outcomes.every((outcome) => outcome.caughtUp),
     notChecked: outcomes.flatMap((outcome) => outcome.notChecked),
   };
@@ -89,11 +96,12 @@ export async function compareAirflow(
     const reports: AirflowReport[] = [];
     const failures: Failure[] = [];
     const live: LiveInstance[] = [];
+    const learned: DagChange[] = [];
     const notChecked: NotChecked[] = [];
     let caughtUp = true;
     const connected = airflows.find((airflow) => airflow.index === entry.instance.index);
     const url = connected?.config.airflow?.url;
-    if (!connected || !url) return { reports, failures, live, caughtUp, notChecked };
+    if (!connected || !url) return { reports, failures, live, learned, caughtUp, notChecked };
     const name = entry.instance.name;
     const base = { instance: name, url: `${url.origin}${url.pathname}`, dags: [], importErrors: [], waitedMs: 0 };
     if (!connected.client) {
@@ -101,7 +109,7 @@ export async function compareAirflow(
         failures.push(connected.failure);
         reports.push({ ...base, status: 'failed', requests: 0 });
       }
-      return { reports, failures, live, caughtUp: false, notChecked };
+      return { reports, failures, live, learned, caughtUp: false, notChecked };
     }
     const client = connected.client;
     if (tuning.mode === 'snapshot') {
@@ -120,26 +128,29 @@ export async function compareAirflow(
         }
       }
       // Nothing here shows the pushed code in Airflow: a reload on this evidence would cache the old state.
-      return { reports, failures, live, caughtUp: false, notChecked };
+      return { reports, failures, live, learned, caughtUp: false, notChecked };
     }
     const progress = throttled((line) => log.info(line), 15_000);
     try {
       const result = await waitUntilParsed(
         client,
-        { changes: entry.changes, pushed: { commit: head, time: changes.pushedAt, marginMs: config.parseMarginMs, sources: entry.sources } },
+        {
+          changes: entry.changes,
+          unreadFiles: unreadFiles(entry, changes.report.syntaxErrors),
+          pushed: { commit: head, time: changes.pushedAt, marginMs: config.parseMarginMs, sources: entry.sources },
+        },
         {
           files: { dagsFolders: entry.instance.dagsFolders, dagsPrefix: connected.config.airflow?.dagsPrefix, knownFiles: knownDagFiles(entry, workspace) },
           timeoutMs: config.airflowTimeoutMs,
           pollInitialMs: tuning.pollInitialMs,
           log: (line) => log.info(line),
-          onProgress: (p) =>
-            progress(`${name}: ${p.settled}/${p.total} DAGs agree after ${Math.round(p.elapsedMs / 1000)} s; waiting for ${p.pending
-              .slice(0, 5)
-              .map((pending) => `${pending.dagId} (${pending.disagreement})`)
-              .join(', ')}${p.pending.length > 5 ? ` and ${p.pending.length - 5} more` : ''}`),
+          onProgress: (p) => progress(progressLine(name, p)),
         },
       );
-      const caught = new Set(result.dags.filter((dag) => dag.state === 'parsed').map((dag) => dag.dagId));
+      for (const file of result.files) {
+        for (const dagId of file.dagIds ?? []) if (!entry.changes.some((change) => change.dagId === dagId)) learned.push(learnedChange(name, dagId, file.file));
+      }
+      const caught = new Set([...result.dags.filter((dag) => dag.state === 'parsed').map((dag) => dag.dagId), ...learned.map((change) => change.dagId)]);
       live.push({
         instance: name,
         activeDagIds: new Set(result.live.filter((dag) => dag.active).map((dag) => dag.dagId)),
@@ -149,7 +160,10 @@ export async function compareAirflow(
             .map((dag) => [dag.dagId, { ...(dag.lastParsedTime ? { lastParsedTime: dag.lastParsedTime } : {}), ...(dag.bundleVersion ? { bundleVersion: dag.bundleVersion } : {}) }]),
         ),
       });
-      const timedOut = result.dags.filter((dag) => dag.state === 'timed-out');
+      const timedOut = [
+        ...result.dags.filter((dag) => dag.state === 'timed-out').map((dag) => `${dag.dagId}: ${dag.disagreement ?? 'not parsed'}`),
+        ...result.files.filter((file) => file.state === 'timed-out').map((file) => `${file.file}: read with a syntax error, and Airflow lists neither its import error nor a DAG from it yet`),
+      ];
       if (timedOut.length && result.lastFailure) {
         // Airflow itself stopped answering: that, not the DAG processor, is what to fix.
         caughtUp = false;
@@ -163,10 +177,9 @@ export async function compareAirflow(
         caughtUp = false;
         failures.push({
           stage: 'airflow',
-          message: `Airflow (${name}) did not show the push within airflow-timeout (${Math.round(config.airflowTimeoutMs / 1000)} s): ${timedOut
-            .slice(0, 5)
-            .map((dag) => `${dag.dagId}: ${dag.disagreement ?? 'not parsed'}`)
-            .join('; ')}${timedOut.length > 5 ? `; and ${timedOut.length - 5} more` : ''}.`,
+          message: `Airflow (${name}) did not show the push within airflow-timeout (${Math.round(config.airflowTimeoutMs / 1000)} s): ${timedOut.slice(0, 5).join('; ')}${
+            timedOut.length > 5 ? `; and ${timedOut.length - 5} more` : ''
+          }.`,
           fix: 'Check that the DAG processor is running and receives this revision (git-sync, a bundle, an image deploy), or raise airflow-timeout. Dagster was not reloaded, so it does not cache the old state.',
           input: 'airflow-timeout',
         });
@@ -207,7 +220,7 @@ export async function compareAirflow(
         reports.push({ ...base, apiVersion: client.apiVersion, status: 'failed', requests: client.requestCount });
       }
     }
-    return { reports, failures, live, caughtUp, notChecked };
+    return { reports, failures, live, learned, caughtUp, notChecked };
   }
 }
 
@@ -225,6 +238,26 @@ function withoutCredentials(instance: AirflowInstanceConfig, error: unknown): No
     message: `Airflow${instance.name ? ` (${instance.name})` : ''} wants credentials and none were given (a pull request from a fork gets no secrets): Airflow was not compared, and Dagster was not reloaded.`,
     input: connection.authInput,
   };
+}
+
+/** A DAG only Airflow could read from a pushed file: its structure is unknown here, so it is compared by its parse. */
+function learnedChange(instance: string, dagId: string, file: string): DagChange {
+  return { dagId, instance, kind: 'modified', file, tasksAdded: [], tasksRemoved: [], edgesAdded: [], edgesRemoved: [], partial: true };
+}
+
+function progressLine(name: string, progress: WaitProgress): string {
+  const waiting = [
+    ...progress.pending.map((pending) => `${pending.dagId} (${pending.disagreement})`),
+    ...progress.pendingFiles.map((file) => `Airflow's verdict on ${file} (read with a syntax error)`),
+  ];
+  const shown = waiting.length ? `; waiting for ${waiting.slice(0, 5).join(', ')}${waiting.length > 5 ? ` and ${waiting.length - 5} more` : ''}` : '';
+  return `${name}: ${progress.settled}/${progress.total} DAGs agree after ${Math.round(progress.elapsedMs / 1000)} s${shown}`;
+}
+
+/** The instance's pushed DAG files read with a syntax error and no DAG at head: Airflow's verdict on them is waited for. */
+function unreadFiles(entry: ChangesStage['instances'][number], syntaxErrors: readonly FileProblem[]): string[] {
+  const withDags = new Set(entry.changes.filter((change) => change.kind !== 'removed').map((change) => change.file));
+  return [...new Set(syntaxErrors.map((problem) => problem.file))].filter((file) => entry.sources.has(file) && !withDags.has(file)).sort();
 }
 
 /** DAG files of the checked-out head: how an Airflow 2 `fileloc` prefix is detected. */
