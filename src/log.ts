@@ -1,5 +1,7 @@
 // The logging the stages need, without tying them to the runner: main.ts backs
 // it with @actions/core, tests with an array.
+import { randomUUID } from 'node:crypto';
+
 export interface Logger {
   info(message: string): void;
   /** Shown only with ACTIONS_STEP_DEBUG: per-request lines. Never secrets. */
@@ -20,4 +22,20 @@ export function throttled(log: (message: string) => void, intervalMs: number, no
     last = time;
     log(message);
   };
+}
+
+/** A line the runner would take as a workflow command: `::cmd::` or the older `##[cmd]`, after leading spaces. */
+const COMMAND_LINE = /(^|[\r\n])[ \t]*(::|##\[)/;
+
+/**
+ * Text the runner will show, never run. It reads any stdout line that starts with `::` as a workflow
+ * command, and core.info writes text as it is given, so a server's or a pusher's multi-line text (a
+ * traceback, an error body) could otherwise annotate, mask or stop commands. Such text is fenced with
+ * the runner's own stop-commands, under a fresh token the text cannot contain.
+ */
+export function inert(text: string, token: () => string = randomUUID): string {
+  if (!COMMAND_LINE.test(text)) return text;
+  let fence = token();
+  while (text.includes(fence)) fence = token();
+  return `::stop-commands::${fence}\n${text}\n::${fence}::`;
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { readEventPayload } from './event-file.js';
 import { createRedactor } from './redact.js';
 import { readConfig, type Config } from './inputs.js';
-import type { Logger } from './log.js';
+import { inert, type Logger } from './log.js';
 import { ActionError } from './model.js';
 import type { RunReport } from './outcome.js';
 import { renderAnnotations, renderOutputs, renderSummary } from './report.js';
@@ -19,7 +19,7 @@ const redactor = createRedactor();
 const { redact } = redactor;
 
 const logger: Logger = {
-  info: (message) => core.info(redact(message)),
+  info: (message) => core.info(inert(redact(message))),
   // The runner drops ::debug:: lines unless step debugging is on (RUNNER_DEBUG): a large push
   // would otherwise write thousands of per-request lines nobody sees.
   debug: core.isDebug() ? (message) => core.debug(redact(message)) : () => undefined,
@@ -66,7 +66,7 @@ async function commentOnPullRequest(config: Config, context: RunContext, report:
     return;
   }
   const outcome = await upsertPlanComment({ token: config.githubToken, apiUrl: context.apiUrl, owner, repo, number }, renderSummary(report));
-  core.info(redact('done' in outcome ? `Plan comment ${outcome.done} on pull request #${number}.` : `Plan comment skipped: ${outcome.skipped}.`));
+  core.info(inert(redact('done' in outcome ? `Plan comment ${outcome.done} on pull request #${number}.` : `Plan comment skipped: ${outcome.skipped}.`)));
 }
 
 /** The run's context before the event file is read: the payload comes once it is known to be whole. */

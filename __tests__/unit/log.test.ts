@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { inert } from '../../src/log.js';
+
+// What the runner does with a stdout line (actions/runner ActionCommand.TryParseV2): after leading
+// spaces, `::name ...::data` is a command, unless a `::stop-commands::TOKEN` line came before and its
+// `::TOKEN::` line has not come yet.
+function commandsRun(stdout: string): string[] {
+  const run: string[] = [];
+  let stoppedUntil: string | undefined;
+  for (const raw of stdout.split('\n')) {
+    const line = raw.trim();
+    if (stoppedUntil !== undefined) {
+      if (line === `::${stoppedUntil}::`) stoppedUntil = undefined;
+      continue;
+    }
+    const command = /^::([^\s:]+)[^:]*::(.*)$/.exec(line);
+    if (!command) continue;
+    if (command[1] === 'stop-commands') stoppedUntil = command[2];
+    else run.push(command[1]!);
+  }
+  return run;
+}
+
+describe('log lines from servers and pushers', () => {
+  it('leaves one-line text as it is', () => {
+    expect(inert('prod: 3/3 DAGs agree after 2 s')).toBe('prod: 3/3 DAGs agree after 2 s');
+    expect(inert('a::b is not a command')).toBe('a::b is not a command');
+  });
+
+  it('fences text with a line the runner would run, so none of it runs and all of it shows', () => {
+    const hostile = 'Traceback (most recent call last):\n  ::add-mask::hunter2\n::error file=x.py::forged\r\n##[warning]old style';
+    const written = inert(hostile);
+    expect(commandsRun(`${hostile}\n`)).toEqual(['add-mask', 'error']);
+    expect(commandsRun(`${written}\nafter\n`)).toEqual([]);
+    expect(written).toContain(hostile);
+    // Commands after the fence run again.
+    expect(commandsRun(`${written}\n::group::next\n`)).toEqual(['group']);
+  });
+
+  it('picks a token the text does not contain, so the text cannot end the fence', () => {
+    const tokens = ['abc', 'def'];
+    const written = inert('x\n::abc::\n::error::forged', () => tokens.shift()!);
+    expect(written.startsWith('::stop-commands::def\n')).toBe(true);
+    expect(commandsRun(written)).toEqual([]);
+  });
+});
