@@ -47,6 +47,11 @@ export interface PublishOptions {
   readonly newFileDelayMs?: number;
   /** The processor never catches up, whatever is asked. */
   readonly never?: boolean;
+  /**
+   * Lands when the DAG list is asked for the (n+1)-th time after the publish, instead of after a
+   * delay: the first n polls see the old state on a busy machine too, so a test need not race the clock.
+   */
+  readonly afterListings?: number;
 }
 
 export interface StoredDag {
@@ -75,6 +80,8 @@ interface PendingChange {
   /** Undefined = the file was removed. */
   readonly content: RevisionFile | undefined;
   dueAt: number;
+  /** Lands only once more DAG listings than this were served. */
+  readonly afterListing?: number;
 }
 
 export class AirflowState {
@@ -83,6 +90,7 @@ export class AirflowState {
   private readonly errors = new Map<string, StoredImportError>();
   private pending: PendingChange[] = [];
   private nextErrorId = 1;
+  private listings = 0;
 
   constructor(private readonly bundleVersion: string | null) {}
 
@@ -124,9 +132,10 @@ export class AirflowState {
     const known = options.delayMs ?? 0;
     const fresh = options.newFileDelayMs ?? known;
     const due = (file: string) => (options.never ? Infinity : now + (this.knows(file) ? known : fresh));
+    const gate = options.afterListings === undefined ? {} : { afterListing: this.listings + options.afterListings };
     const changes: PendingChange[] = [
-      ...revision.files.map((content) => ({ file: content.path, commit: revision.commit, content, dueAt: due(content.path) })),
-      ...(revision.removed ?? []).map((file) => ({ file, commit: revision.commit, content: undefined, dueAt: due(file) })),
+      ...revision.files.map((content) => ({ file: content.path, commit: revision.commit, content, dueAt: due(content.path), ...gate })),
+      ...(revision.removed ?? []).map((file) => ({ file, commit: revision.commit, content: undefined, dueAt: due(file), ...gate })),
     ];
     const touched = new Set(changes.map((change) => change.file));
     // A newer revision of a file replaces one still waiting, as a real checkout would.
@@ -141,6 +150,11 @@ export class AirflowState {
       if (change.file === file && Number.isFinite(change.dueAt)) change.dueAt = Math.min(change.dueAt, Date.now() + delayMs);
     }
     return true;
+  }
+
+  /** A DAG-list request arrived: changes gated on listings may land before it is answered. */
+  listed(): void {
+    this.listings++;
   }
 
   /** Files waiting to be parsed. */
@@ -179,9 +193,10 @@ export class AirflowState {
 
   private applyDue(): void {
     const now = Date.now();
-    const due = this.pending.filter((change) => change.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt);
+    const isDue = (change: PendingChange) => change.dueAt <= now && (change.afterListing === undefined || this.listings > change.afterListing);
+    const due = this.pending.filter(isDue).sort((a, b) => a.dueAt - b.dueAt);
     if (due.length === 0) return;
-    this.pending = this.pending.filter((change) => change.dueAt > now);
+    this.pending = this.pending.filter((change) => !isDue(change));
     for (const change of due) this.apply(change);
   }
 

@@ -249,7 +249,10 @@ export async function startAirflowSimulator(options: AirflowSimulatorOptions): P
 
   const endpoints: Endpoint[] = [
     endpoint('GET', ['version'], () => json(200, { version: airflowVersion, git_version: `.release:${airflowVersion}` })),
-    endpoint('GET', ['dags'], (_, query) => listDags(query)),
+    endpoint('GET', ['dags'], (_, query) => {
+      state.listed();
+      return listDags(query);
+    }),
     endpoint('GET', ['dags', '*'], ([, dagId]) => withDag(dagId!, (dag) => json(200, dagBody(ctx, dag)))),
     endpoint('GET', ['dags', '*', 'tasks'], ([, dagId]) =>
       withDag(dagId!, (dag) => {
