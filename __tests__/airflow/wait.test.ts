@@ -332,10 +332,8 @@ describe.each(VERSIONS)('waiting for Airflow to parse the push (%s)', (version) 
       apiVersion: version,
       dags: [dag('etl', 'etl.py', chain('extract', 'load'), { source: ETL_V1 }), dag('other', 'team/other.py')],
     });
-    sim.publish(
-      { commit: 'c0ffee', files: [{ path: 'pipelines/etl.py', source: ETL_V1, dags: [{ dagId: 'etl', tasks: chain('extract', 'load') }] }], removed: ['etl.py'] },
-      { delayMs: 60_000, newFileDelayMs: 150 },
-    );
+    sim.publish({ commit: 'c0ffee', files: [], removed: ['etl.py'] }, { delayMs: 60_000 });
+    sim.publish({ commit: 'c0ffee', files: [{ path: 'pipelines/etl.py', source: ETL_V1, dags: [{ dagId: 'etl', tasks: chain('extract', 'load') }] }] }, { afterListings: 2 });
     const { client } = await connect(sim);
     const moved = change('unchanged', 'etl', 'dags/pipelines/etl.py', { previousFile: 'dags/etl.py' });
     const progress: WaitProgress[] = [];
