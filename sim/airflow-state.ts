@@ -111,6 +111,11 @@ export class AirflowState {
     if (record.source !== undefined) this.sources.set(record.file, record.source);
   }
 
+  /** Airflow's periodic re-parse of unchanged files (every min_file_process_interval): only parse times move. */
+  reparseAll(at = new Date()): void {
+    for (const [dagId, row] of this.dagRows) this.dagRows.set(dagId, { ...row, lastParsed: at });
+  }
+
   deleteDag(dagId: string): void {
     this.dagRows.delete(dagId);
   }

@@ -29,6 +29,8 @@ export interface SimDag {
   readonly bundleVersion?: string | null;
   /** A user asset mapped to the whole DAG (assets_with_dag_mappings): metadata dagster-airlift/dag-mapping. */
   readonly mappedAsset?: string;
+  /** The file's text Airflow stored, shown as "Source Code" (below 50 DAGs). Default a placeholder comment. */
+  readonly source?: string;
 }
 
 export interface SimAirflowInstance {
@@ -166,7 +168,7 @@ export function definitions(location: string, airflow: readonly SimAirflowInstan
         text('Dag ID', dag.dagId),
         url('Link to DAG', `${webserver}/dags/${dag.dagId}`),
         ...(older ? [] : [json('dagster-airlift/peered-dag-mapping', [{ dag_id: dag.dagId }])]),
-        ...(withSourceCode ? [markdown('Source Code', `\n\`\`\`python\n# ${dag.dagId}\n\`\`\`\n`)] : []),
+        ...(withSourceCode ? [markdown('Source Code', `\n\`\`\`python\n${dag.source ?? `# ${dag.dagId}`}\n\`\`\`\n`)] : []),
       ];
       if (dag.mappedAsset) assetNodes.push(assetNode(location, [dag.mappedAsset], ['airliftmapped'], [json('dagster-airlift/dag-mapping', [{ dag_id: dag.dagId }])]));
       if (source.style === 'component') {

@@ -173,18 +173,22 @@ export async function startScenario(options: ScenarioOptions = {}): Promise<Scen
 
 /**
  * What dagster-airlift fetches from Airflow when its code server loads: the active DAGs, with the
- * DAG record (parse time, and on Airflow 3 the bundle version) it keeps as metadata.
+ * DAG record (parse time, and on Airflow 3 the bundle version) and the stored source it keeps as metadata.
  */
 export function airliftFetch(airflow: AirflowSimulator): SimDag[] {
   return airflow.state
     .dags()
     .filter((dag) => dag.active)
-    .map((dag) => ({
-      dagId: dag.dagId,
-      fileloc: airflow.fileloc(dag.file),
-      lastParsedTime: dag.lastParsed.toISOString(),
-      ...(airflow.apiVersion === 'v2' ? { bundleVersion: dag.bundleVersion } : {}),
-    }));
+    .map((dag) => {
+      const source = airflow.state.source(dag.file);
+      return {
+        dagId: dag.dagId,
+        fileloc: airflow.fileloc(dag.file),
+        lastParsedTime: dag.lastParsed.toISOString(),
+        ...(airflow.apiVersion === 'v2' ? { bundleVersion: dag.bundleVersion } : {}),
+        ...(source === undefined ? {} : { source }),
+      };
+    });
 }
 
 function record(dag: DemoDag, source: string, lastParsedTime?: string): DagRecord {

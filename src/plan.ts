@@ -6,7 +6,7 @@ import type { DagChange } from './model.js';
 /** What a code location holds about one Airflow DAG (from dagster-airlift's metadata). */
 export interface HeldDag {
   /** When the location last fetched this DAG's record from Airflow, if it says. */
-  readonly snapshot?: { readonly lastParsedTime?: string; readonly bundleVersion?: string | null };
+  readonly snapshot?: { readonly lastParsedTime?: string; readonly bundleVersion?: string | null; readonly source?: string };
 }
 
 export interface LocationHoldings {
@@ -67,6 +67,8 @@ export interface PlanInput {
    * whose code Airflow has never read.
    */
   readonly head?: { readonly sha: string; readonly time: number; readonly marginMs?: number };
+  /** The pushed DAG files' text at head, by repository path: a location holding it fetched the push. */
+  readonly sources?: ReadonlyMap<string, string>;
 }
 
 export function planReloads(input: PlanInput): LocationPlan[] {
@@ -105,7 +107,9 @@ function planLocation(location: LocationHoldings, input: PlanInput): LocationPla
       if (!holds && leftOut(change.dagId)) continue;
       present.add(change.dagId);
       if (!holds) reasons.push({ kind: change.kind === 'added' ? 'added' : 'missing', instance, dagId: change.dagId });
-      else if (change.kind === 'modified' && !isFresh(holds, input.head, live?.parsed?.get(change.dagId))) reasons.push({ kind: 'modified', instance, dagId: change.dagId });
+      else if (change.kind === 'modified' && !isFresh(holds, input.head, live?.parsed?.get(change.dagId)) && !holdsPushedFile(holds, change, input)) {
+        reasons.push({ kind: 'modified', instance, dagId: change.dagId });
+      }
     }
     if (input.fullCheck && live) {
       for (const dagId of [...live.activeDagIds].sort()) {
@@ -144,6 +148,20 @@ function isFresh(held: HeldDag, head: PlanInput['head'], now?: NonNullable<HeldD
   if (snapshot.bundleVersion) return snapshot.bundleVersion === head.sha;
   const parsed = snapshot.lastParsedTime ? Date.parse(snapshot.lastParsedTime) : Number.NaN;
   return Number.isFinite(parsed) && parsed >= head.time + (head.marginMs ?? 0);
+}
+
+/**
+ * The location's copy of the DAG file (airlift's "Source Code") is the pushed text: it fetched Airflow
+ * after Airflow stored the pushed file, and the DAG's tasks in the same load. This is content, so it
+ * holds however often Airflow re-parsed since (Airflow 2 changes last_parsed_time at every parse).
+ * Not for a DAG listed for a changed helper (its file is the same before and after), nor for a pull
+ * request (Airflow never had its code).
+ */
+function holdsPushedFile(held: HeldDag, change: DagChange, input: PlanInput): boolean {
+  if (!input.head || change.via) return false;
+  const pushed = input.sources?.get(change.file);
+  const source = held.snapshot?.source;
+  return pushed !== undefined && source !== undefined && source.replace(/\r\n/g, '\n') === pushed.replace(/\r\n/g, '\n');
 }
 
 /** The Airflow instance names the locations mirror: how a single-instance setup learns its name. */

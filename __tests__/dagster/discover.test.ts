@@ -55,8 +55,18 @@ describe.each<Mode>(['dagster-plus', 'self-hosted'])('discovery (%s)', (mode) =>
 
     const [assets, component] = await discoverLocations(client);
 
-    expect(assets!.airflow.get('airflow2')?.get('a')?.snapshot).toEqual({ lastParsedTime: '2025-06-01T10:00:00+00:00' });
-    expect(component!.airflow.get('airflow3')?.get('b')?.snapshot).toEqual({ lastParsedTime: '2025-06-01T11:00:00+00:00', bundleVersion: 'c0ffee' });
+    expect(assets!.airflow.get('airflow2')?.get('a')?.snapshot).toEqual({ lastParsedTime: '2025-06-01T10:00:00+00:00', source: '# a' });
+    expect(component!.airflow.get('airflow3')?.get('b')?.snapshot).toEqual({ lastParsedTime: '2025-06-01T11:00:00+00:00', bundleVersion: 'c0ffee', source: '# b' });
+  });
+
+  it('reads the DAG file airlift fetched from its "Source Code" fence, as Airflow stored it', async () => {
+    const source = 'from airflow import DAG\n\n# ```python in a comment\nwith DAG("a") as dag:\n    pass\n';
+    sim = await startIn(mode, { locations: [airliftLocation('assets', { instance: 'airflow2', dags: [{ dagId: 'a', lastParsedTime: '2025-06-01T10:00:00+00:00', source }] })] });
+    const { client } = await connect(sim, mode);
+
+    const [location] = await discoverLocations(client);
+
+    expect(location!.airflow.get('airflow2')?.get('a')?.snapshot).toEqual({ lastParsedTime: '2025-06-01T10:00:00+00:00', source });
   });
 });
 

@@ -45,25 +45,23 @@ export function dagsRepo(initial: Readonly<Record<string, string>>): DagsRepo {
   };
 }
 
+const COMMON_INPUTS = { 'poll-interval': '500ms', 'airflow-timeout': '3m', 'reload-timeout': '3m', 'github-token': '' };
+
+function actOnPush(repo: DagsRepo, push: Push, inputs: Readonly<Record<string, string>>, env: Readonly<Record<string, string>> = {}): Promise<ActionRun> {
+  return runAction({ inputs: { ...COMMON_INPUTS, ...inputs }, env, eventName: 'push', payload: push.payload, workspace: repo.repo.dir, sha: push.after });
+}
+
 /** Runs dist/index.js as the runner does for `push`, against the real Airflow and Dagster. */
 export function act(repo: DagsRepo, push: Push, airflow: RealAirflow, inputs: Readonly<Record<string, string>>): Promise<ActionRun> {
-  return runAction({
-    inputs: {
-      'airflow-url': airflow.url,
-      'airflow-username': AIRFLOW_USER,
-      'airflow-password': AIRFLOW_PASSWORD,
-      'dags-folder': 'dags',
-      'poll-interval': '500ms',
-      'airflow-timeout': '3m',
-      'reload-timeout': '3m',
-      'github-token': '',
-      ...inputs,
-    },
-    eventName: 'push',
-    payload: push.payload,
-    workspace: repo.repo.dir,
-    sha: push.after,
-  });
+  return actOnPush(repo, push, { 'airflow-url': airflow.url, 'airflow-username': AIRFLOW_USER, 'airflow-password': AIRFLOW_PASSWORD, 'dags-folder': 'dags', ...inputs });
+}
+
+/**
+ * The same with the Airflow instances in the repository's config file (`config`), their credentials
+ * in the step's environment (`env`), as the README's "Several Airflow instances" sets them.
+ */
+export function actWithConfig(repo: DagsRepo, push: Push, config: string, env: Readonly<Record<string, string>>, inputs: Readonly<Record<string, string>>): Promise<ActionRun> {
+  return actOnPush(repo, push, { config, ...inputs }, env);
 }
 
 /**
@@ -97,8 +95,8 @@ export async function waitForDags(airflow: RealAirflow, dagIds: readonly string[
 }
 
 /** Stops what a suite started and removes its folders (each part may be missing when its start failed). */
-export async function tearDown(parts: { airflow?: RealAirflow; dagster?: RealDagster; repo?: DagsRepo; work: { remove(): void } }): Promise<void> {
-  await Promise.all([parts.airflow?.stop(), parts.dagster?.stop()]);
+export async function tearDown(parts: { airflow?: RealAirflow; airflows?: readonly (RealAirflow | undefined)[]; dagster?: RealDagster; repo?: DagsRepo; work: { remove(): void } }): Promise<void> {
+  await Promise.all([parts.airflow?.stop(), ...(parts.airflows ?? []).map((airflow) => airflow?.stop()), parts.dagster?.stop()]);
   parts.repo?.repo.remove();
   parts.work.remove();
 }

@@ -102,6 +102,21 @@ describe('planReloads', () => {
     expect(plans[0]).toMatchObject({ reload: false });
   });
 
+  it("calls a modified DAG fresh when the location's copy of its file is the pushed text, however often Airflow re-parsed since", () => {
+    const head = { sha: 'a'.repeat(40), time: Date.parse('2026-11-24T10:00:00Z'), marginMs: 30_000 };
+    const pushed = 'with DAG("etl") as dag:\n    a >> b\n';
+    const held = (source: string) => location('loc', { prod: { etl: { snapshot: { lastParsedTime: '2026-11-24T10:00:02Z', source } } } });
+    // Airflow 2 re-parsed the unchanged file after the location fetched it: the records differ.
+    const live = [{ instance: 'prod', activeDagIds: new Set(['etl']), parsed: new Map([['etl', { lastParsedTime: '2026-11-24T10:07:00Z' }]]) }];
+    const plan = (overrides: Partial<PlanInput>) => planReloads(input({ head, live, changes: [change('etl', 'modified')], sources: new Map([['dags/etl.py', pushed]]), ...overrides }))[0]!;
+
+    expect(plan({ locations: [held(pushed.replace(/\n/g, '\r\n'))] })).toMatchObject({ reload: false });
+    expect(plan({ locations: [held('with DAG("etl") as dag:\n    a\n')] })).toMatchObject({ reload: true, reasons: [{ kind: 'modified', dagId: 'etl' }] });
+    // A DAG listed for a changed helper has the same file before and after; a pull request's code never reached Airflow.
+    expect(plan({ locations: [held(pushed)], changes: [{ ...change('etl', 'modified'), via: { module: 'dags/common.py' } }] })).toMatchObject({ reload: true });
+    expect(planReloads(input({ live, changes: [change('etl', 'modified')], sources: new Map([['dags/etl.py', pushed]]), locations: [held(pushed)] }))[0]).toMatchObject({ reload: true });
+  });
+
   it('counts a configured peer as mirroring the instance even before it holds any DAG', () => {
     const plans = planReloads(
       input({ changes: [change('first_dag', 'added', 'fresh')], locations: [location('new_location', {})], peers: new Map([['fresh', ['new_location']]]) }),

@@ -17,14 +17,17 @@
 // - core/utils.py, constants.py: assets mapped to tasks carry dagster-airlift/task-mapping =
 //   [{dag_id, task_id}]; assets mapped to a whole DAG (assets_with_dag_mappings) dagster-airlift/dag-mapping
 //   = [{dag_id}].
-// The "Source Code" metadata (the DAG file's text, kept only below DEFAULT_MAX_NUM_DAGS_SOURCE_CODE_RETRIEVAL
-// = 50 DAGs per instance, core/serialization/compute.py) is not read: see README, "How it decides".
+// - core/dag_asset.py, core/serialization/compute.py: the "Source Code" metadata, Markdown wrapping the
+//   DAG file's text as Airflow stored it in a ```python fence, fetched in the same load as the DAG's
+//   record and tasks, and only below DEFAULT_MAX_NUM_DAGS_SOURCE_CODE_RETRIEVAL = 50 DAGs per instance.
+//   It is evidence of which revision the location fetched, never a reason to reload (README, "How it decides").
 // Asset keys and job names are sanitized (`.`, `-` become `_`), so the dag id is read from metadata
 // or tags, and from the key only as a last resort.
 import type { MetadataEntry, Repository } from './wire.js';
 
 const DAG_ID_LABEL = 'Dag ID';
 const DAG_INFO_LABEL = 'Dag Info (raw)';
+const SOURCE_CODE_LABEL = 'Source Code';
 const PEERED_DAG_MAPPING = 'dagster-airlift/peered-dag-mapping';
 const TASK_MAPPING = 'dagster-airlift/task-mapping';
 const DAG_MAPPING = 'dagster-airlift/dag-mapping';
@@ -44,6 +47,8 @@ export interface DagSnapshot {
   readonly lastParsedTime?: string;
   /** Airflow 3: the DAG bundle version (a commit sha for git bundles). */
   readonly bundleVersion?: string | null;
+  /** The DAG file's text as Airflow stored it when airlift fetched it (below 50 DAGs per instance). */
+  readonly source?: string;
 }
 
 export interface DagView {
@@ -189,10 +194,20 @@ function dagSnapshot(metadata: ReadonlyMap<string, MetadataEntry>): DagSnapshot 
   const record = parseJson(metadata.get(DAG_INFO_LABEL));
   if (typeof record !== 'object' || record === null || Array.isArray(record)) return undefined;
   const { last_parsed_time: lastParsedTime, bundle_version: bundleVersion } = record as Record<string, unknown>;
-  const snapshot: { lastParsedTime?: string; bundleVersion?: string | null } = {};
+  const snapshot: { lastParsedTime?: string; bundleVersion?: string | null; source?: string } = {};
   if (typeof lastParsedTime === 'string') snapshot.lastParsedTime = lastParsedTime;
   if (typeof bundleVersion === 'string' || bundleVersion === null) snapshot.bundleVersion = bundleVersion;
+  const source = fencedSource(metadata.get(SOURCE_CODE_LABEL)?.mdStr);
+  if (source !== undefined) snapshot.source = source;
   return Object.keys(snapshot).length ? snapshot : undefined;
+}
+
+// peered_dag_asset_metadata writes f"\n```python\n{source_code}\n```\n".
+const SOURCE_FENCE = /^\s*```python\n([\s\S]*)\n```\s*$/;
+
+/** The file's text inside airlift's fence; undefined for anything else (a Markdown a user wrote). */
+function fencedSource(markdown: string | undefined): string | undefined {
+  return markdown === undefined ? undefined : SOURCE_FENCE.exec(markdown)?.[1];
 }
 
 /** The `[{dag_id, task_id?}]` lists airlift stores as JSON metadata; anything else reads as none. */

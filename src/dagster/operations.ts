@@ -34,13 +34,15 @@ export const CAPABILITIES: Operation = {
   `,
 };
 
-// Only text and JSON values are read (dag ids, mappings, the DAG record); the rest come as labels.
-// No __typename: a workspace has several entries per mirrored DAG, and the label says what each is.
+// Only text, JSON and Markdown values are read (dag ids, mappings, the DAG record, the DAG file's
+// source); the rest come as labels. No __typename: a workspace has several entries per mirrored DAG,
+// and the label says what each is.
 const METADATA = /* GraphQL */ `
   fragment AirliftSyncMetadata on MetadataEntry {
     label
     ... on TextMetadataEntry { text }
     ... on JsonMetadataEntry { jsonString }
+    ... on MarkdownMetadataEntry { mdStr }
   }
 `;
 

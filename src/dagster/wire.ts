@@ -20,6 +20,7 @@ const metadataEntry = z.object({
   label: z.string(),
   text: z.string().optional(),
   jsonString: z.string().optional(),
+  mdStr: z.string().optional(),
 });
 
 export type MetadataEntry = z.infer<typeof metadataEntry>;

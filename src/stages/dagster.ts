@@ -84,6 +84,7 @@ export async function syncDagster(
     peers,
     fullCheck: changes.range.kind === 'full',
     head: pushedHead(changes, config.parseMarginMs),
+    sources: new Map(changes.instances.flatMap((entry) => [...entry.sources])),
   });
   const byName = new Map(considered.map((location) => [location.name, location]));
   const client = discovery.client;
