@@ -133,10 +133,17 @@ export async function compareAirflow(
           pollInitialMs: tuning.pollInitialMs,
           log: (line) => log.info(line),
           onProgress: (p) =>
-            progress(`${name}: ${p.settled}/${p.total} DAGs agree after ${Math.round(p.elapsedMs / 1000)} s; waiting for ${p.pending
-              .slice(0, 5)
-              .map((pending) => `${pending.dagId} (${pending.disagreement})`)
-              .join(', ')}${p.pending.length > 5 ? ` and ${p.pending.length - 5} more` : ''}`),
+            progress(
+              `${name}: ${p.settled}/${p.total} DAGs agree after ${Math.round(p.elapsedMs / 1000)} s${
+                // The last report comes with nothing pending: the first one too, when Airflow had parsed the push already.
+                p.pending.length
+                  ? `; waiting for ${p.pending
+                      .slice(0, 5)
+                      .map((pending) => `${pending.dagId} (${pending.disagreement})`)
+                      .join(', ')}${p.pending.length > 5 ? ` and ${p.pending.length - 5} more` : ''}`
+                  : ''
+              }`,
+            ),
         },
       );
       const caught = new Set(result.dags.filter((dag) => dag.state === 'parsed').map((dag) => dag.dagId));
