@@ -16,6 +16,7 @@ const LOCATIONS = {
   versioned: { name: 'airlift_versioned_state', instance: 'af2_versioned', defsState: 'VERSIONED_STATE_STORAGE' },
   snapshots: { name: 'airlift_snapshot_state', instance: 'af2_snapshots', defsState: 'LEGACY_CODE_SERVER_SNAPSHOTS' },
 } as const;
+const DEV_LOCATION = { name: 'airlift_dev_default_state', instance: 'af2_dev' } as const;
 
 interface StateInfo {
   workspaceOrError: { locationEntries: { name: string; defsStateInfo: { keyStateInfo: { name: string; info: { version: string; managementType: string } | null }[] } | null }[] };
@@ -26,6 +27,8 @@ describe('real AirflowInstanceComponent: each defs_state management type', () =>
   let repo: DagsRepo;
   let airflow: RealAirflow | undefined;
   let dagster: RealDagster | undefined;
+  /** The default component again, under `dagster dev`. */
+  let dev: RealDagster | undefined;
   let push: Push;
   // Without mappings the component shows each DAG as a job named after it, and no asset (dagster_airlift
   // core/components/airflow_instance/component.py: build_defs_from_state, construct_dag_jobs), beside
@@ -56,10 +59,14 @@ describe('real AirflowInstanceComponent: each defs_state management type', () =>
         component: 'defsState' in location ? { defsState: location.defsState } : {},
       })),
     });
+    dev = await startDagster({ venv: venvs.dagster, home: `${work.dir}/dagster-dev`, logDir: work.dir, dev: true, locations: [{ name: DEV_LOCATION.name, instance: DEV_LOCATION.instance, ...mirror, component: {} }] });
     push = repo.push('add shipments', { 'shipments.py': dagFile(2, { id: 'shipments', tasks: ['ship'] }) });
   }, 600_000);
 
-  afterAll(() => tearDown({ airflow, dagster, repo, work }), 60_000);
+  afterAll(async () => {
+    await dev?.stop();
+    await tearDown({ airflow, dagster, repo, work });
+  }, 60_000);
 
   it('each location loads the state written before it started, under its key and management type (the default: LOCAL_FILESYSTEM)', async () => {
     const loaded = await states();
@@ -117,5 +124,19 @@ describe('real AirflowInstanceComponent: each defs_state management type', () =>
     expect(failure!.fix).toMatch(/dg utils refresh-defs-state/);
     expect(failure!.fix).toMatch(/VERSIONED_STATE_STORAGE/);
     expect(await jobsOf(name)).toEqual(['orders']);
+  });
+
+  it('the default under `dagster dev`: the reload refreshes the state (refresh_if_dev), and the action syncs', async () => {
+    const { name, instance } = DEV_LOCATION;
+    const jobs = async () => ((await dev!.jobsByLocation()).get(name) ?? []).filter((job) => !job.endsWith('__airflow_monitoring_job'));
+    expect(await jobs()).toEqual(['orders']);
+
+    const run = await act(repo, push, airflow!, { 'airflow-instance-name': instance, 'dagster-url': dev!.url });
+
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.outputs.result).toBe('synced');
+    expect(JSON.parse(run.outputs['reloaded-locations']!)).toEqual([name]);
+    expect(run.report!.dagster!.locations.find((location) => location.location === name)?.refresh).toMatchObject({ case: 'image-state', via: 'reload' });
+    expect(await jobs()).toEqual(['orders', 'shipments']);
   });
 });

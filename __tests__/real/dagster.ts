@@ -66,7 +66,8 @@ function definitionsFile(location: AirliftLocation): string {
   ].join('\n');
 }
 
-export async function startDagster(options: { venv: string; home: string; logDir: string; locations: readonly AirliftLocation[] }): Promise<RealDagster> {
+/** `dev`: serve with `dagster dev` (webserver and daemon; every load refreshes every defs state) instead of dagster-webserver. */
+export async function startDagster(options: { venv: string; home: string; logDir: string; locations: readonly AirliftLocation[]; dev?: boolean }): Promise<RealDagster> {
   mkdirSync(options.home, { recursive: true });
   writeFileSync(path.join(options.home, 'dagster.yaml'), '');
   const env = { PATH: `${path.join(options.venv, 'bin')}:${process.env.PATH ?? ''}`, HOME: process.env.HOME, DAGSTER_HOME: options.home };
@@ -114,7 +115,8 @@ export async function startDagster(options: { venv: string; home: string; logDir
   }
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const webserver = startServer('dagster-webserver', 'dagster-webserver', ['-w', 'workspace.yaml', '-h', '127.0.0.1', '-p', String(port)], run);
+  const listen = ['-w', 'workspace.yaml', '-h', '127.0.0.1', '-p', String(port)];
+  const webserver = options.dev ? startServer('dagster-dev', 'dagster', ['dev', ...listen], run) : startServer('dagster-webserver', 'dagster-webserver', listen, run);
   servers.push(webserver);
   const stop = async () => {
     await Promise.all(servers.map((server) => server.stop()));
