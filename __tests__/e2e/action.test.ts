@@ -142,6 +142,8 @@ describe('end to end', () => {
     s.publishHead({ delayMs: 0 });
     const first = await act(s);
     expect(first.outputs.result, first.stdout).toBe('synced');
+    // Airflow had parsed the push before the first look: the progress line waits for nothing.
+    expect(first.stdout).toMatch(/^(\w+): (\d+)\/\2 DAGs agree after \d+ s$/m);
     const second = await act(s);
     expect(second.exitCode, second.stdout).toBe(0);
     expect(second.outputs.result).toBe('in-sync');

@@ -1,8 +1,9 @@
-// A real dagster-webserver serving dagster-airlift code locations (build_defs_from_airflow_instance),
-// and the GraphQL reads a test makes to see what a user sees in Dagster.
+// A real dagster-webserver serving dagster-airlift code locations (build_defs_from_airflow_instance, or
+// a components project with an AirflowInstanceComponent), and the GraphQL reads a test makes to see what a user sees in Dagster.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { refreshDefsState, writeComponentProject, type DefsStateManagement } from './component-project.js';
 import { freePort, portOpen, startServer, waitFor, type Server } from './processes.js';
 
 export interface AirliftLocation {
@@ -17,6 +18,11 @@ export interface AirliftLocation {
    * server it connects to, started with `dagster api grpc` or `dagster code-server start`.
    */
   readonly server?: 'webserver' | 'api-grpc' | 'code-server';
+  /**
+   * An AirflowInstanceComponent in a components project instead of build_defs_from_airflow_instance,
+   * its state written before the webserver starts, as a deploy's build step does (served by the webserver).
+   */
+  readonly component?: { readonly defsState?: DefsStateManagement };
   /** assets_with_task_mappings: asset key by `dagId.taskId`. */
   readonly taskAssets?: Readonly<Record<string, string>>;
 }
@@ -25,6 +31,11 @@ export interface RealDagster {
   readonly url: string;
   /** The asset keys (joined with `/`) each location serves, by location name. */
   assetsByLocation(): Promise<Map<string, string[]>>;
+  /**
+   * The job names each location serves, by location name, without Dagster's own `__ASSET_JOB`s: an
+   * AirflowInstanceComponent without mappings shows a DAG as its job only (dagster_airlift job_builder.job_name).
+   */
+  jobsByLocation(): Promise<Map<string, string[]>>;
   /** An asset's metadata entries as label -> text (JSON entries as their JSON string); undefined when Dagster has no such asset. */
   metadata(assetKey: readonly string[]): Promise<Record<string, string> | undefined>;
   /** The locations' load times (`updatedTimestamp`): a reload moves them. */
@@ -55,7 +66,8 @@ function definitionsFile(location: AirliftLocation): string {
   ].join('\n');
 }
 
-export async function startDagster(options: { venv: string; home: string; logDir: string; locations: readonly AirliftLocation[] }): Promise<RealDagster> {
+/** `dev`: serve with `dagster dev` (webserver and daemon; every load refreshes every defs state) instead of dagster-webserver. */
+export async function startDagster(options: { venv: string; home: string; logDir: string; locations: readonly AirliftLocation[]; dev?: boolean }): Promise<RealDagster> {
   mkdirSync(options.home, { recursive: true });
   writeFileSync(path.join(options.home, 'dagster.yaml'), '');
   const env = { PATH: `${path.join(options.venv, 'bin')}:${process.env.PATH ?? ''}`, HOME: process.env.HOME, DAGSTER_HOME: options.home };
@@ -64,6 +76,21 @@ export async function startDagster(options: { venv: string; home: string; logDir
   const workspace: Record<string, unknown>[] = [];
   const grpcPorts: { port: number; server: Server }[] = [];
   for (const location of options.locations) {
+    if (location.component) {
+      const project = writeComponentProject({
+        home: options.home,
+        location: location.name,
+        instance: location.instance,
+        airflowUrl: location.airflowUrl,
+        username: location.username,
+        password: location.password,
+        defsState: location.component.defsState,
+      });
+      // LEGACY_CODE_SERVER_SNAPSHOTS state lives in a code server's memory only: it has none to write ahead.
+      if (location.component.defsState !== 'LEGACY_CODE_SERVER_SNAPSHOTS') await refreshDefsState(project, run);
+      workspace.push({ python_module: { module_name: project.module, working_directory: project.root, location_name: location.name } });
+      continue;
+    }
     const file = `${location.name}.py`;
     writeFileSync(path.join(options.home, file), definitionsFile(location));
     const server = location.server ?? 'webserver';
@@ -88,7 +115,8 @@ export async function startDagster(options: { venv: string; home: string; logDir
   }
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const webserver = startServer('dagster-webserver', 'dagster-webserver', ['-w', 'workspace.yaml', '-h', '127.0.0.1', '-p', String(port)], run);
+  const listen = ['-w', 'workspace.yaml', '-h', '127.0.0.1', '-p', String(port)];
+  const webserver = options.dev ? startServer('dagster-dev', 'dagster', ['dev', ...listen], run) : startServer('dagster-webserver', 'dagster-webserver', listen, run);
   servers.push(webserver);
   const stop = async () => {
     await Promise.all(servers.map((server) => server.stop()));
@@ -136,6 +164,18 @@ export async function startDagster(options: { venv: string; home: string; logDir
       const byLocation = new Map<string, string[]>();
       for (const node of data.repositoriesOrError.nodes ?? []) {
         byLocation.set(node.location.name, [...(byLocation.get(node.location.name) ?? []), ...node.assetNodes.map((asset) => asset.assetKey.path.join('/'))].sort());
+      }
+      return byLocation;
+    },
+    async jobsByLocation() {
+      interface Repositories {
+        repositoriesOrError: { nodes?: { location: { name: string }; jobs: { name: string }[] }[] };
+      }
+      const data = await graphql<Repositories>('{ repositoriesOrError { ... on RepositoryConnection { nodes { location { name } jobs { name } } } } }');
+      const byLocation = new Map<string, string[]>();
+      for (const node of data.repositoriesOrError.nodes ?? []) {
+        const jobs = node.jobs.map((job) => job.name).filter((name) => !name.startsWith('__'));
+        byLocation.set(node.location.name, [...(byLocation.get(node.location.name) ?? []), ...jobs].sort());
       }
       return byLocation;
     },
