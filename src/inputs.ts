@@ -101,7 +101,7 @@ export interface Config {
 }
 
 export interface InputSource {
-  /** The raw input value, '' when unset (like @actions/core's getInput). */
+  /** The raw input value, '' when unset (like src/runner.ts's getInput). */
   input(name: string): string;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Called with every secret and every value derived from one, before it is used. */

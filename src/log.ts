@@ -1,5 +1,5 @@
 // The logging the stages need, without tying them to the runner: main.ts backs
-// it with @actions/core, tests with an array.
+// it with the runner's workflow commands (src/runner.ts), tests with an array.
 import { randomUUID } from 'node:crypto';
 
 export interface Logger {
@@ -29,9 +29,9 @@ const COMMAND_LINE = /(^|[\r\n])[ \t]*(::|##\[)/;
 
 /**
  * Text the runner will show, never run. It reads any stdout line that starts with `::` as a workflow
- * command, and core.info writes text as it is given, so a server's or a pusher's multi-line text (a
- * traceback, an error body) could otherwise annotate, mask or stop commands. Such text is fenced with
- * the runner's own stop-commands, under a fresh token the text cannot contain.
+ * command, and info (src/runner.ts) writes text as it is given, so a server's or a pusher's
+ * multi-line text (a traceback, an error body) could otherwise annotate, mask or stop commands. Such
+ * text is fenced with the runner's own stop-commands, under a fresh token the text cannot contain.
  */
 export function inert(text: string, token: () => string = randomUUID): string {
   if (!COMMAND_LINE.test(text)) return text;

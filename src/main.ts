@@ -1,6 +1,5 @@
 // The action, loaded by src/index.ts, and the only module that talks to the runner after the
 // entry's first line: inputs in, outputs, job summary, annotations and exit status out.
-import * as core from '@actions/core';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,18 +12,19 @@ import type { RunReport } from './outcome.js';
 import { renderAnnotations, renderOutputs, renderSummary } from './report.js';
 import type { RunContext } from './context.js';
 import { inputFailureReport, run } from './run.js';
+import * as runner from './runner.js';
 
 // Everything written passes this: secrets the inputs named, in their encodings, and URL credentials.
 const redactor = createRedactor();
 const { redact } = redactor;
 
 const logger: Logger = {
-  info: (message) => core.info(inert(redact(message))),
+  info: (message) => runner.info(inert(redact(message))),
   // The runner drops ::debug:: lines unless step debugging is on (RUNNER_DEBUG): a large push
   // would otherwise write thousands of per-request lines nobody sees.
-  debug: core.isDebug() ? (message) => core.debug(redact(message)) : () => undefined,
-  warning: (message) => core.warning(redact(message)),
-  group: (name, work) => core.group(redact(name), work),
+  debug: runner.isDebug() ? (message) => runner.debug(redact(message)) : () => undefined,
+  warning: (message) => runner.warning(redact(message)),
+  group: (name, work) => runner.group(redact(name), work),
 };
 
 async function main(): Promise<void> {
@@ -34,10 +34,10 @@ async function main(): Promise<void> {
   try {
     // Inputs first, so that their secrets are masked before any failure is written.
     const inputs = readConfig({
-      input: (name) => core.getInput(name),
+      input: (name) => runner.getInput(name),
       env: process.env,
       mask: (secret) => {
-        core.setSecret(secret);
+        runner.setSecret(secret);
         redactor.add(secret);
       },
       workspace: context.workspace,
@@ -62,11 +62,11 @@ async function commentOnPullRequest(config: Config, context: RunContext, report:
   const [owner, repo] = (context.repository ?? '').split('/');
   if (number === undefined || !owner || !repo) return;
   if (!config.githubToken) {
-    core.info('No github-token: the plan is in the job summary only.');
+    runner.info('No github-token: the plan is in the job summary only.');
     return;
   }
   const outcome = await upsertPlanComment({ token: config.githubToken, apiUrl: context.apiUrl, owner, repo, number }, renderSummary(report));
-  core.info(inert(redact('done' in outcome ? `Plan comment ${outcome.done} on pull request #${number}.` : `Plan comment skipped: ${outcome.skipped}.`)));
+  runner.info(inert(redact('done' in outcome ? `Plan comment ${outcome.done} on pull request #${number}.` : `Plan comment skipped: ${outcome.skipped}.`)));
 }
 
 /** The run's context before the event file is read: the payload comes once it is known to be whole. */
@@ -89,29 +89,29 @@ async function publish(report: RunReport): Promise<void> {
   const reportPath = path.join(folder, `airlift-sync-report-${process.env.GITHUB_RUN_ID ?? process.pid}-${process.env.GITHUB_ACTION ?? 'step'}.json`);
   writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`);
 
-  for (const [name, value] of Object.entries(renderOutputs(report, reportPath))) core.setOutput(name, value);
+  for (const [name, value] of Object.entries(renderOutputs(report, reportPath))) runner.setOutput(name, value);
   for (const annotation of renderAnnotations(report)) {
     const properties = { title: annotation.title, file: annotation.file, startLine: annotation.line, startColumn: annotation.column };
-    if (annotation.level === 'error') core.error(annotation.message, properties);
-    else if (annotation.level === 'warning') core.warning(annotation.message, properties);
-    else core.notice(annotation.message, properties);
+    if (annotation.level === 'error') runner.error(annotation.message, properties);
+    else if (annotation.level === 'warning') runner.warning(annotation.message, properties);
+    else runner.notice(annotation.message, properties);
   }
   const summary = renderSummary(report);
   if (process.env.GITHUB_STEP_SUMMARY) {
     try {
-      await core.summary.addRaw(summary).write();
+      runner.appendSummary(summary);
     } catch (error) {
-      core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
+      runner.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  core.info(`result: ${report.result} · report: ${reportPath}`);
+  runner.info(`result: ${report.result} · report: ${reportPath}`);
   if (report.result === 'failed') {
     const first = report.failures[0];
-    core.setFailed(first ? `${first.message} Fix: ${first.fix}` : 'airlift-sync failed.');
+    runner.setFailed(first ? `${first.message} Fix: ${first.fix}` : 'airlift-sync failed.');
   }
 }
 
 main().catch((error: unknown) => {
   // Only a bug lands here: every expected failure is reported above.
-  core.setFailed(redact(`airlift-sync crashed: ${error instanceof Error ? error.message : String(error)}`));
+  runner.setFailed(redact(`airlift-sync crashed: ${error instanceof Error ? error.message : String(error)}`));
 });

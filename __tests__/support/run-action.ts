@@ -100,7 +100,7 @@ export async function runAction(options: ActionOptions): Promise<ActionRun> {
   return { exitCode, stdout, stderr, ...readStepResults(files), summary: readFileSync(files.summary, 'utf8'), elapsedMs: Date.now() - started };
 }
 
-/** Reads the `name<<delimiter ... delimiter` blocks @actions/core writes to GITHUB_OUTPUT. */
+/** Reads the `name<<delimiter ... delimiter` blocks the action (src/runner.ts) writes to GITHUB_OUTPUT. */
 export function parseOutputFile(text: string): Record<string, string> {
   const outputs: Record<string, string> = {};
   const lines = text.split(/\r?\n/);

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type * as TreeSitter from 'web-tree-sitter';
+import { withLateTierUp } from './wasm-tiering.js';
 import type { Language as TsLanguage, Node as TsNode, Parser as TsParser, Query as TsQuery, TreeCursor } from 'web-tree-sitter';
 
 const require = createRequire(import.meta.url);
@@ -95,13 +96,18 @@ function wasm(fileName: string, packagePath: string): Uint8Array {
 
 async function load(): Promise<PythonParser> {
   const { Parser, Language, Query } = createRequire(import.meta.url)(RUNTIME) as typeof TreeSitter;
-  await Parser.init({ wasmBinary: wasm('tree-sitter.wasm', 'web-tree-sitter/tree-sitter.wasm') });
-  const language = await Language.load(wasm('tree-sitter-python.wasm', 'tree-sitter-python/tree-sitter-python.wasm'));
+  const language = await withLateTierUp(async () => {
+    await Parser.init({ wasmBinary: wasm('tree-sitter.wasm', 'web-tree-sitter/tree-sitter.wasm') });
+    return Language.load(wasm('tree-sitter-python.wasm', 'tree-sitter-python/tree-sitter-python.wasm'));
+  });
   const parser = new Parser();
   parser.setLanguage(language);
   const tables = symbolTables(language);
-  const importQuery = new Query(language, '[(import_statement) (import_from_statement)] @import');
-  return { parse: (source, deadline) => parse(parser, tables, importQuery, source, deadline) };
+  // Compiling a query analyses the whole grammar (tens of ms): only a body left uncopied that
+  // mentions `import` needs this one, and most reads have none.
+  let importQuery: TsQuery | undefined;
+  const imports = () => (importQuery ??= new Query(language, '[(import_statement) (import_from_statement)] @import'));
+  return { parse: (source, deadline) => parse(parser, tables, imports, source, deadline) };
 }
 
 interface SymbolTables {
@@ -127,7 +133,7 @@ function symbolTables(language: TsLanguage): SymbolTables {
 function parse(
   parser: TsParser,
   tables: SymbolTables,
-  importQuery: TsQuery,
+  importQuery: () => TsQuery,
   source: string,
   deadline: number,
 ): ParsedModule | null {
@@ -163,7 +169,7 @@ function parse(
         const found = [...copier.imports];
         for (const body of copier.deferred) {
           if (!body.pending || !source.slice(body.start, body.end).includes('import')) continue;
-          for (const capture of importQuery.captures(body.pending)) found.push(copyFrom(capture.node, copier, null));
+          for (const capture of importQuery().captures(body.pending)) found.push(copyFrom(capture.node, copier, null));
         }
         return found.sort((a, b) => a.start - b.start);
       },
