@@ -11,7 +11,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type * as TreeSitter from 'web-tree-sitter';
-import type { Language as TsLanguage, Node as TsNode, Parser as TsParser, Query as TsQuery, TreeCursor } from 'web-tree-sitter';
+import type { Language as TsLanguage, Node as TsNode, Parser as TsParser, Query as TsQuery, Tree as TsTree, TreeCursor } from 'web-tree-sitter';
+import { LastTree } from './reparse.js';
 
 const require = createRequire(import.meta.url);
 // web-tree-sitter's ESM build breaks inside the ncc ESM bundle (its `import('module')` is
@@ -104,7 +105,8 @@ async function load(): Promise<PythonParser> {
   parser.setLanguage(language);
   const tables = { ...symbolTables(language), binding };
   const importQuery = new Query(language, '[(import_statement) (import_from_statement)] @import');
-  return { parse: (source, deadline) => parse(parser, tables, importQuery, source, deadline) };
+  const last = new LastTree();
+  return { parse: (source, deadline) => parse(parser, tables, importQuery, last, source, deadline) };
 }
 
 /**
@@ -170,14 +172,11 @@ function parse(
   parser: TsParser,
   tables: SymbolTables,
   importQuery: TsQuery,
+  last: LastTree,
   source: string,
   deadline: number,
 ): ParsedModule | null {
-  parser.reset();
-  const tree = parser.parse(source, null, {
-    // web-tree-sitter cancels the parse when this returns true.
-    progressCallback: (() => performance.now() > deadline) as () => void,
-  });
+  const tree = parseFrom(parser, last, source, deadline);
   if (!tree) return null;
   try {
     const rootNode = tree.rootNode;
@@ -223,6 +222,25 @@ function parse(
     tree.delete();
     throw error;
   }
+}
+
+/** The tree of `source`, from the last tree when the texts are alike; null past the deadline. */
+function parseFrom(parser: TsParser, last: LastTree, source: string, deadline: number): TsTree | null {
+  // web-tree-sitter cancels the parse when this returns true.
+  const options = { progressCallback: (() => performance.now() > deadline) as () => void };
+  const old = last.editedFor(source);
+  parser.reset();
+  let tree = parser.parse(source, old, options);
+  old?.delete();
+  // Error recovery may settle differently from an edited tree than from scratch: an erroneous
+  // text is parsed afresh, so its syntax errors are the ones a fresh parse reports.
+  if (tree && old && tree.rootNode.hasError) {
+    tree.delete();
+    parser.reset();
+    tree = parser.parse(source, null, options);
+  }
+  last.remember(tree && !tree.rootNode.hasError ? tree.copy() : null, source);
+  return tree;
 }
 
 interface Copier {
