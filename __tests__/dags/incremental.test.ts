@@ -16,17 +16,21 @@ const corpus = readdirSync(corpusDir)
 /** Shares no prefix and next to no suffix with a DAG file, so the next text is parsed from scratch. */
 const UNRELATED = '0';
 
-const lines = (source: string): string[] => source.split('\n');
-const middle = (source: string): number => Math.floor(lines(source).length / 2);
+/** The source with `count` lines from its middle replaced by `added`. */
+function spliceMiddle(source: string, count: number, ...added: string[]): string {
+  const lines = source.split('\n');
+  lines.splice(Math.floor(lines.length / 2), count, ...added);
+  return lines.join('\n');
+}
 
 const edits: Record<string, (source: string) => string> = {
   'a comment appended': (source) => `${source}\n# reviewed: owner and schedule unchanged\n`,
-  'a statement inserted mid-file': (source) => lines(source).toSpliced(middle(source), 0, 'EXTRA = 1').join('\n'),
-  'a line removed mid-file': (source) => lines(source).toSpliced(middle(source), 1).join('\n'),
-  'an indented line inserted mid-file': (source) => lines(source).toSpliced(middle(source), 0, '        extra = 1').join('\n'),
+  'a statement inserted mid-file': (source) => spliceMiddle(source, 0, 'EXTRA = 1'),
+  'a line removed mid-file': (source) => spliceMiddle(source, 1),
+  'an indented line inserted mid-file': (source) => spliceMiddle(source, 0, '        extra = 1'),
   'a string literal changed': (source) => source.replace(/"([a-z_]+)"/, '"$1_v2"'),
   'cut off mid-file (a syntax error)': (source) => source.slice(0, Math.floor((source.length * 2) / 3)),
-  'an unclosed bracket mid-file': (source) => lines(source).toSpliced(middle(source), 0, 'oops = (').join('\n'),
+  'an unclosed bracket mid-file': (source) => spliceMiddle(source, 0, 'oops = ('),
 };
 
 describe('reading a file right after a similar one', () => {
