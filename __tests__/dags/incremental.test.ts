@@ -28,6 +28,8 @@ const edits: Record<string, (source: string) => string> = {
   'a statement inserted mid-file': (source) => spliceMiddle(source, 0, 'EXTRA = 1'),
   'a line removed mid-file': (source) => spliceMiddle(source, 1),
   'an indented line inserted mid-file': (source) => spliceMiddle(source, 0, '        extra = 1'),
+  'lines changed at the top and the bottom': (source) => `EXTRA = 0\n${source.replace(/\n[^\n]*\n?$/, '\nTAIL = 1\n')}`,
+  'lines changed in several places': (source) => source.split('\n').map((line, index) => (index % 7 === 3 && !line.trim().startsWith('#') ? `${line}  # note` : line)).join('\n'),
   'a string literal changed': (source) => source.replace(/"([a-z_]+)"/, '"$1_v2"'),
   'cut off mid-file (a syntax error)': (source) => source.slice(0, Math.floor((source.length * 2) / 3)),
   'an unclosed bracket mid-file': (source) => spliceMiddle(source, 0, 'oops = ('),
