@@ -11,7 +11,6 @@
 //   npx tsx bench/run.ts [--scale 1,4,16] [--runs 5] [--quick] [--help]
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLE } from '../__tests__/support/run-action.js';
@@ -263,7 +262,8 @@ async function runOnce(repo: BenchRepo, flags: Flags, kind: Kind): Promise<RunRe
   // Without simulated delays, Airflow has parsed the push before the action starts.
   if (!delays) world.publishHead({ delayMs: 0, newFileDelayMs: 0 });
   const proxy = kind === 'serial' ? await startSerializingProxy([...world.airflows.map((airflow) => airflow.url), world.dagster.baseUrl]) : undefined;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'airlift-bench-config-'));
+  // Inside the checkout: the action refuses a config file outside the repository. Untracked, so the pushed range is unchanged.
+  const dir = mkdtempSync(path.join(repo.dir, '.airlift-bench-config-'));
   try {
     const configFile = path.join(dir, 'airlift-sync.yml');
     const instanceCount = repo.synthetic.instances.length;

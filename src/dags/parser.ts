@@ -11,8 +11,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type * as TreeSitter from 'web-tree-sitter';
+import type { Language as TsLanguage, Node as TsNode, Parser as TsParser, Query as TsQuery, Tree as TsTree, TreeCursor } from 'web-tree-sitter';
+import { LastTree } from './reparse.js';
 import { withLateTierUp } from './wasm-tiering.js';
-import type { Language as TsLanguage, Node as TsNode, Parser as TsParser, Query as TsQuery, TreeCursor } from 'web-tree-sitter';
 
 const require = createRequire(import.meta.url);
 // web-tree-sitter's ESM build breaks inside the ncc ESM bundle (its `import('module')` is
@@ -96,18 +97,60 @@ function wasm(fileName: string, packagePath: string): Uint8Array {
 
 async function load(): Promise<PythonParser> {
   const { Parser, Language, Query } = createRequire(import.meta.url)(RUNTIME) as typeof TreeSitter;
+  // Emscripten turns the options object into the module itself: it is how the walk reaches the exports.
+  const module: { wasmBinary: Uint8Array } & Partial<Binding> = { wasmBinary: wasm('tree-sitter.wasm', 'web-tree-sitter/tree-sitter.wasm') };
   const language = await withLateTierUp(async () => {
-    await Parser.init({ wasmBinary: wasm('tree-sitter.wasm', 'web-tree-sitter/tree-sitter.wasm') });
+    await Parser.init(module);
     return Language.load(wasm('tree-sitter-python.wasm', 'tree-sitter-python/tree-sitter-python.wasm'));
   });
+  const binding = bindingOf(module);
   const parser = new Parser();
   parser.setLanguage(language);
-  const tables = symbolTables(language);
+  const tables = { ...symbolTables(language), binding };
   // Compiling a query analyses the whole grammar (tens of ms): only a body left uncopied that
   // mentions `import` needs this one, and most reads have none.
   let importQuery: TsQuery | undefined;
   const imports = () => (importQuery ??= new Query(language, '[(import_statement) (import_from_statement)] @import'));
-  return { parse: (source, deadline) => parse(parser, tables, imports, source, deadline) };
+  const last = new LastTree();
+  return { parse: (source, deadline) => parse(parser, tables, imports, last, source, deadline) };
+}
+
+/**
+ * The runtime's own cursor exports. web-tree-sitter's TreeCursor copies the cursor's four words
+ * into a transfer buffer before every call and back after every move, through `setValue` and
+ * `getValue`: most of the cost of copying a tree. The exports read the cursor from that buffer
+ * and write each move back to it, so a walk that makes no other call in between can leave the
+ * cursor there and call them directly (`walk` syncs the TreeCursor object around other calls).
+ */
+interface Binding {
+  readonly HEAP32: Int32Array;
+  readonly transferBuffer: number;
+  _ts_init(): number;
+  _ts_tree_cursor_current_node_type_id_wasm(tree: number): number;
+  _ts_tree_cursor_current_field_id_wasm(tree: number): number;
+  _ts_tree_cursor_start_index_wasm(tree: number): number;
+  _ts_tree_cursor_end_index_wasm(tree: number): number;
+  _ts_tree_cursor_goto_first_child_wasm(tree: number): number;
+  _ts_tree_cursor_goto_next_sibling_wasm(tree: number): number;
+  _ts_tree_cursor_goto_parent_wasm(tree: number): number;
+}
+
+const BINDING_EXPORTS = [
+  '_ts_init',
+  '_ts_tree_cursor_current_node_type_id_wasm',
+  '_ts_tree_cursor_current_field_id_wasm',
+  '_ts_tree_cursor_start_index_wasm',
+  '_ts_tree_cursor_end_index_wasm',
+  '_ts_tree_cursor_goto_first_child_wasm',
+  '_ts_tree_cursor_goto_next_sibling_wasm',
+  '_ts_tree_cursor_goto_parent_wasm',
+] as const;
+
+function bindingOf(module: Partial<Binding>): Binding {
+  const missing = BINDING_EXPORTS.filter((name) => typeof module[name] !== 'function');
+  if (missing.length > 0) throw new Error(`web-tree-sitter does not export ${missing.join(', ')}: the build pins a version that does`);
+  // ts_init() returns the address of the static transfer buffer (and only writes its first words).
+  return Object.assign(module, { transferBuffer: module._ts_init!() }) as Binding;
 }
 
 interface SymbolTables {
@@ -116,9 +159,10 @@ interface SymbolTables {
   readonly fields: (string | null)[];
   /** The grammar's id for `comment` nodes. */
   readonly comment: number;
+  readonly binding: Binding;
 }
 
-function symbolTables(language: TsLanguage): SymbolTables {
+function symbolTables(language: TsLanguage): Omit<SymbolTables, 'binding'> {
   const types: string[] = [];
   const named: boolean[] = [];
   for (let id = 0; id < language.nodeTypeCount; id++) {
@@ -134,14 +178,11 @@ function parse(
   parser: TsParser,
   tables: SymbolTables,
   importQuery: () => TsQuery,
+  last: LastTree,
   source: string,
   deadline: number,
 ): ParsedModule | null {
-  parser.reset();
-  const tree = parser.parse(source, null, {
-    // web-tree-sitter cancels the parse when this returns true.
-    progressCallback: (() => performance.now() > deadline) as () => void,
-  });
+  const tree = parseFrom(parser, last, source, deadline);
   if (!tree) return null;
   try {
     const rootNode = tree.rootNode;
@@ -189,6 +230,25 @@ function parse(
   }
 }
 
+/** The tree of `source`, from the last tree when the texts are alike; null past the deadline. */
+function parseFrom(parser: TsParser, last: LastTree, source: string, deadline: number): TsTree | null {
+  // web-tree-sitter cancels the parse when this returns true.
+  const options = { progressCallback: (() => performance.now() > deadline) as () => void };
+  const old = last.editedFor(source);
+  parser.reset();
+  let tree = parser.parse(source, old, options);
+  old?.delete();
+  // Error recovery may settle differently from an edited tree than from scratch: an erroneous
+  // text is parsed afresh, so its syntax errors are the ones a fresh parse reports.
+  if (tree && old && tree.rootNode.hasError) {
+    tree.delete();
+    parser.reset();
+    tree = parser.parse(source, null, options);
+  }
+  last.remember(tree && !tree.rootNode.hasError ? tree.copy() : null, source);
+  return tree;
+}
+
 interface Copier {
   readonly tables: SymbolTables;
   readonly source: string;
@@ -207,38 +267,67 @@ function copyFrom(node: TsNode, copier: Copier, field: string | null): PyNode {
   }
 }
 
-/** Copies the subtree under the cursor, iteratively, so deep nesting cannot overflow the stack. */
+/**
+ * Copies the subtree under the cursor, iteratively, so deep nesting cannot overflow the stack.
+ * `cursor` was just made by `walk()`, so the transfer buffer holds it; it is synced back to the
+ * object before any call through web-tree-sitter's own API, and when the walk ends.
+ */
 function copy(cursor: TreeCursor, copier: Copier, field: string | null): PyNode {
   const { tables } = copier;
-  const root = makeNode(cursor, tables, field);
-  const parents: PyNode[] = [root];
-  if (!cursor.gotoFirstChild()) return root;
-  for (;;) {
-    const parent = parents[parents.length - 1]!;
-    const typeId = cursor.nodeTypeId;
-    const fieldName = tables.fields[cursor.currentFieldId] ?? null;
-    // Comments can sit between any two tokens (inside calls, lists, parentheses): they are never
-    // values, so they never enter the tree, and no reader of it has to skip them.
-    if ((tables.named[typeId] !== false || fieldName !== null) && typeId !== tables.comment) {
-      const node = makeNode(cursor, tables, fieldName, typeId);
-      parent.children.push(node);
-      if (node.type === 'block' && DEFERRED_PARENTS.has(parent.type)) {
-        node.pending = cursor.currentNode;
-        copier.deferred.push(node);
-      } else if (!isOpaqueLeaf(node, copier.source) && cursor.gotoFirstChild()) {
-        if (parents.length < MAX_TREE_DEPTH) {
-          if (node.type === 'import_statement' || node.type === 'import_from_statement') copier.imports.push(node);
-          parents.push(node);
-          continue;
+  const b = tables.binding;
+  const tree = (cursor as unknown as { tree: { [0]: number } }).tree[0];
+  const words = b.transferBuffer >> 2;
+  const handle = cursor as unknown as number[];
+  const save = (): void => {
+    for (let i = 0; i < 4; i++) handle[i] = b.HEAP32[words + i]!;
+  };
+  const restore = (): void => {
+    for (let i = 0; i < 4; i++) b.HEAP32[words + i] = handle[i]!;
+  };
+  const makeNode = (fieldName: string | null, typeId: number): PyNode => ({
+    type: tables.types[typeId] ?? 'ERROR',
+    field: fieldName,
+    start: b._ts_tree_cursor_start_index_wasm(tree),
+    end: b._ts_tree_cursor_end_index_wasm(tree),
+    children: [],
+    pending: null,
+    truncated: false,
+  });
+  try {
+    const root = makeNode(field, b._ts_tree_cursor_current_node_type_id_wasm(tree));
+    const parents: PyNode[] = [root];
+    if (!b._ts_tree_cursor_goto_first_child_wasm(tree)) return root;
+    for (;;) {
+      const parent = parents[parents.length - 1]!;
+      const typeId = b._ts_tree_cursor_current_node_type_id_wasm(tree);
+      const fieldName = tables.fields[b._ts_tree_cursor_current_field_id_wasm(tree)] ?? null;
+      // Comments can sit between any two tokens (inside calls, lists, parentheses): they are never
+      // values, so they never enter the tree, and no reader of it has to skip them.
+      if ((tables.named[typeId] !== false || fieldName !== null) && typeId !== tables.comment) {
+        const node = makeNode(fieldName, typeId);
+        parent.children.push(node);
+        if (node.type === 'block' && DEFERRED_PARENTS.has(parent.type)) {
+          save();
+          node.pending = cursor.currentNode;
+          restore();
+          copier.deferred.push(node);
+        } else if (!isOpaqueLeaf(node, copier.source) && b._ts_tree_cursor_goto_first_child_wasm(tree)) {
+          if (parents.length < MAX_TREE_DEPTH) {
+            if (node.type === 'import_statement' || node.type === 'import_from_statement') copier.imports.push(node);
+            parents.push(node);
+            continue;
+          }
+          b._ts_tree_cursor_goto_parent_wasm(tree);
+          node.truncated = true;
         }
-        cursor.gotoParent();
-        node.truncated = true;
+      }
+      while (!b._ts_tree_cursor_goto_next_sibling_wasm(tree)) {
+        parents.pop();
+        if (parents.length === 0 || !b._ts_tree_cursor_goto_parent_wasm(tree)) return root;
       }
     }
-    while (!cursor.gotoNextSibling()) {
-      parents.pop();
-      if (parents.length === 0 || !cursor.gotoParent()) return root;
-    }
+  } finally {
+    save();
   }
 }
 
@@ -251,18 +340,6 @@ function isOpaqueLeaf(node: PyNode, source: string): boolean {
   if (node.type !== 'string') return false;
   const prefix = /^[A-Za-z]*/.exec(source.slice(node.start, node.start + 4))![0];
   return !/[fFtT]/.test(prefix);
-}
-
-function makeNode(cursor: TreeCursor, tables: SymbolTables, field: string | null, typeId = cursor.nodeTypeId): PyNode {
-  return {
-    type: tables.types[typeId] ?? 'ERROR',
-    field,
-    start: cursor.startIndex,
-    end: cursor.endIndex,
-    children: [],
-    pending: null,
-    truncated: false,
-  };
 }
 
 function findErrors(root: TsNode, limit: number): { start: number; row: number; column: number; missing: string | null }[] {
