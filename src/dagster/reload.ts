@@ -9,7 +9,7 @@ import { ActionError } from '../model.js';
 import { HttpError, deadlineIn, remaining, sleep, type Deadline } from '../http.js';
 import type { DagsterClient } from './client.js';
 import { readLocation, type LocationView, type Stamp } from './discover.js';
-import { LOCATION_STATUSES, RELOAD } from './operations.js';
+import { LOAD_UNDER_WAY, LOCATION_STATUSES, RELOAD } from './operations.js';
 import { reloadData, statusesData, type ReloadAnswer } from './wire.js';
 
 export interface ReloadOptions {
@@ -123,7 +123,7 @@ export function loadUnderWay(status: LoadStatus | undefined, pushedAtMs: number)
 
 /** The location's status now; undefined when it is not listed or cannot be read. */
 export async function readLoadStatus(client: DagsterClient, name: string, deadline?: Deadline): Promise<LoadStatus | undefined> {
-  const statuses = (await client.send(LOCATION_STATUSES, statusesData, undefined, { deadline })).locationStatusesOrError;
+  const statuses = (await client.send(LOAD_UNDER_WAY, statusesData, undefined, { deadline })).locationStatusesOrError;
   if (statuses.__typename === 'PythonError') return undefined;
   return statuses.entries.find((entry) => entry.name === name);
 }

@@ -196,8 +196,9 @@ async function syncLocation(sync: Sync, before: LocationView, plan: LocationPlan
  */
 async function joinLoadUnderWay(sync: Sync, before: LocationView, plan: LocationPlan): Promise<{ synced?: Synced; after?: LocationView; waitedMs: number } | undefined> {
   const name = plan.location;
-  // Only a shortcut: when the status cannot be read, the reload decides as before.
-  const status = await readLoadStatus(sync.client, name, deadlineIn(Math.min(30_000, sync.config.reloadTimeoutMs))).catch(() => undefined);
+  // Only a shortcut: when the status cannot be read soon (5 s, at most a quarter of reload-timeout, so
+  // that the reload keeps most of its time), the reload decides as before.
+  const status = await readLoadStatus(sync.client, name, deadlineIn(Math.min(5_000, sync.config.reloadTimeoutMs / 4))).catch(() => undefined);
   if (!status || !loadUnderWay(status, sync.changes.pushedAt)) return undefined;
   const since = new Date(status.updateTimestamp * 1000).toISOString();
   sync.log.info(`${name}: already loading since ${since}, after the push: waiting for that load instead of reloading again…`);
