@@ -113,6 +113,12 @@ export interface DagsterSimulator {
   setReload(location: string, behaviour: ReloadBehaviour, message?: string): void;
   setStateRefresh(location: string, behaviour: StateRefreshBehaviour, message?: string): void;
   /**
+   * Holds every load of the location (reloads and redeploys) that has not finished yet, or starts
+   * before the release, until the returned function is called: a test decides when a load ends
+   * instead of racing a timer.
+   */
+  holdLoads(location: string): () => void;
+  /**
    * A rebuilt image deployed, as a deploy workflow does: LOADING for `reloadMs`, then a new server that
    * fetched Airflow at build time (LOCAL_FILESYSTEM state included) and, on Dagster+, pins the latest
    * stored state versions (as `dg plus deploy`). Resolves once it is LOADED.
@@ -164,6 +170,10 @@ interface Location {
   deployed: Record<string, string>;
   stateRefreshes: number;
   redeploys: number;
+  /** Set while loads are held (holdLoads): resolves at the release. */
+  hold?: Promise<void>;
+  /** Dagster+: when the load under way began (seconds), shown as its updateTimestamp while LOADING. */
+  loadingSince?: number;
 }
 
 const SECRET_HEADER = /authorization|cookie|token|key|secret|password|session|auth/i;
@@ -289,6 +299,9 @@ export async function startDagsterSimulator(options: DagsterSimulatorOptions = {
     return state;
   };
 
+  /** A location LOADING on Dagster+ shows when its load began; otherwise, when its server loaded. */
+  const shownTimestamp = (location: Location) => (location.loadStatus === 'LOADING' && location.loadingSince !== undefined ? location.loadingSince : location.server.updatedTimestamp);
+
   const entry = (name: string, location: Location) => {
     const { server } = location;
     const defs = definitions(name, server.airflow, location.spec.assets ?? []);
@@ -322,7 +335,7 @@ export async function startDagsterSimulator(options: DagsterSimulatorOptions = {
       id: name,
       name,
       loadStatus: location.loadStatus,
-      updatedTimestamp: server.updatedTimestamp,
+      updatedTimestamp: shownTimestamp(location),
       versionKey: server.versionKey,
       displayMetadata: [],
       permissions: [],
@@ -364,25 +377,47 @@ export async function startDagsterSimulator(options: DagsterSimulatorOptions = {
       case 'load-error':
         break;
     }
-    const finish = () => {
-      if (location.behaviour === 'stuck') return;
-      location.server = reloaded(name, location);
-      location.loadStatus = 'LOADED';
-    };
     if (deployment === 'self-hosted') {
-      location.loadStatus = 'LOADING';
-      await wait(reloadMs);
-      finish();
+      // Dagster's webserver loads the new location first and swaps its entry in when done
+      // (WorkspaceProcessContext.reload_code_location, dagster 1.13): while it loads, the workspace
+      // shows the old entry, LOADED, with its old updatedTimestamp. Never LOADING.
+      const server = await load(name, location);
+      // stuck: real Dagster would hang the request (see the 'timeout' fault); the simulator answers LOADING for good.
+      if (!server) location.loadStatus = 'LOADING';
+      else finish(location, server);
       return entry(name, location);
     }
     // Dagster+: a redeploy. The answer says LOADING; the workspace follows once the agent picks it up.
     const pickUp = () => {
-      location.loadStatus = 'LOADING';
-      after(reloadMs, finish);
+      begin(location);
+      void load(name, location).then((server) => server && finish(location, server));
     };
     if (pickupMs > 0) after(pickupMs, pickUp);
     else pickUp();
     return { ...entry(name, location), loadStatus: 'LOADING' };
+  };
+
+  /**
+   * One load of the location: airlift fetches Airflow while the code server imports the definitions,
+   * so a load serves what Airflow held when it began. Undefined for a load that never ends (stuck).
+   */
+  const load = async (name: string, location: Location, deployed = false): Promise<Server | undefined> => {
+    const server = location.behaviour === 'stuck' && !deployed ? undefined : reloaded(name, location, deployed);
+    await Promise.all([wait(reloadMs), location.hold]);
+    return server;
+  };
+
+  /** Dagster+ shows a location LOADING from the moment its load begins, stamped with that moment (assumed: see README). */
+  const begin = (location: Location) => {
+    location.loadStatus = 'LOADING';
+    location.loadingSince = Date.now() / 1000;
+  };
+
+  /** The loaded server replaces the old one, stamped when it finished loading (as Dagster's load_time). */
+  const finish = (location: Location, server: Server) => {
+    location.server = { ...server, updatedTimestamp: Math.max(later(location.server), (location.loadingSince ?? 0) + 0.001) };
+    location.loadStatus = 'LOADED';
+    location.loadingSince = undefined;
   };
 
   /** refreshComponentState: the code server fetches Airflow into state storage (VERSIONED_STATE_STORAGE only). */
@@ -442,7 +477,7 @@ export async function startDagsterSimulator(options: DagsterSimulatorOptions = {
         id: name,
         name,
         loadStatus: location.loadStatus,
-        updateTimestamp: location.server.updatedTimestamp,
+        updateTimestamp: shownTimestamp(location),
         versionKey: location.server.versionKey,
         permissions: [],
       })),
@@ -552,14 +587,18 @@ export async function startDagsterSimulator(options: DagsterSimulatorOptions = {
     redeploy(name) {
       const location = find(name);
       location.redeploys += 1;
-      location.loadStatus = 'LOADING';
-      return new Promise<void>((done) =>
-        after(reloadMs, () => {
-          location.server = reloaded(name, location, true);
-          location.loadStatus = 'LOADED';
-          done();
-        }),
-      );
+      begin(location);
+      return load(name, location, true).then((server) => finish(location, server!));
+    },
+    holdLoads(name) {
+      const location = find(name);
+      let release = () => {};
+      const hold = new Promise<void>((done) => (release = done));
+      location.hold = hold;
+      return () => {
+        if (location.hold === hold) location.hold = undefined;
+        release();
+      };
     },
     setAirflowSource(name, source, instance) {
       const location = find(name);

@@ -103,7 +103,7 @@ describe.skipIf(!present)('Dagster conformance', () => {
   it('has documents that an old Dagster+ schema accepts for everything it needs', () => {
     const old = servedSchema({ schemaSource: 'full', ...OLD_DAGSTER_PLUS }).schema;
     const accepted = OPERATIONS.filter((operation) => errorsOf(old, operation.document).length === 0).map((operation) => operation.name);
-    expect(accepted).toEqual(['AirliftSyncCapabilities', 'AirliftSyncWorkspaceLegacy', 'AirliftSyncLocationStatuses', 'AirliftSyncReloadLocation']);
+    expect(accepted).toEqual(['AirliftSyncCapabilities', 'AirliftSyncWorkspaceLegacy', 'AirliftSyncLocationStatuses', 'AirliftSyncLoadUnderWay', 'AirliftSyncReloadLocation']);
   });
 
   describe('what the simulator received in a scenario run', () => {

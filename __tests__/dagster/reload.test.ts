@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { confirm } from '../../src/dagster/confirm.js';
 import { discoverLocations, readLocation, type LocationView } from '../../src/dagster/discover.js';
-import { reloadLocation } from '../../src/dagster/reload.js';
+import { loadUnderWay, reloadLocation } from '../../src/dagster/reload.js';
 import { startAirflowSimulator } from '../../sim/airflow.js';
 import { airliftLocation, type DagsterSimulator, type SimDag } from '../../sim/dagster.js';
 import { connect, dags, startIn, type Mode } from './connect.js';
@@ -203,5 +203,25 @@ describe('reloadLocation on Dagster+', () => {
     expect(result.outcome).toBe('loaded');
     expect(dagIds(result.after, 'prod_airflow')).toEqual(['a', 'new_dag']);
     expect(sim.operations.every((op) => op.status === 200)).toBe(true);
+  });
+});
+
+describe('loadUnderWay: whether a load someone else started is worth waiting for', () => {
+  const pushedAtMs = Date.parse('2026-12-05T20:00:00Z');
+  const at = (iso: string) => Date.parse(iso) / 1000;
+
+  it('is true for a location LOADING since the push reached GitHub, or later', () => {
+    expect(loadUnderWay({ loadStatus: 'LOADING', updateTimestamp: at('2026-12-05T20:03:12.250Z') }, pushedAtMs)).toBe(true);
+    // pushed_at has whole seconds: a load stamped that very second may carry the push.
+    expect(loadUnderWay({ loadStatus: 'LOADING', updateTimestamp: at('2026-12-05T20:00:00Z') }, pushedAtMs)).toBe(true);
+  });
+
+  it('is false for a load that began before the push: it cannot have fetched what Airflow parsed of it', () => {
+    expect(loadUnderWay({ loadStatus: 'LOADING', updateTimestamp: at('2026-12-05T19:59:59.900Z') }, pushedAtMs)).toBe(false);
+  });
+
+  it('is false for a loaded location, or one the statuses do not list', () => {
+    expect(loadUnderWay({ loadStatus: 'LOADED', updateTimestamp: at('2026-12-05T20:03:12Z') }, pushedAtMs)).toBe(false);
+    expect(loadUnderWay(undefined, pushedAtMs)).toBe(false);
   });
 });

@@ -92,6 +92,55 @@ describe('the Dagster simulator', () => {
     expect(sim!.location('airlift').serverId).not.toBe(old.serverId);
   });
 
+  const STATUS = '{ locationStatusesOrError { ... on WorkspaceLocationStatusEntries { entries { name loadStatus updateTimestamp } } } }';
+  const status = async () =>
+    (await post(STATUS)).json<{ locationStatusesOrError: { entries: { name: string; loadStatus: string; updateTimestamp: number }[] } }>().data.locationStatusesOrError.entries[0]!;
+
+  it('shows the old entry, LOADED, while a self-hosted reload loads (as dagster-webserver swaps it in when done)', async () => {
+    await start({ reloadMs: 0 });
+    const release = sim!.holdLoads('airlift');
+    const old = await status();
+
+    const answer = reload();
+    await vi.waitFor(() => expect(sim!.location('airlift').reloads).toBe(1), { interval: 5 });
+    const during = await status();
+    release();
+    await answer;
+
+    expect(during).toEqual(old);
+    expect(old.loadStatus).toBe('LOADED');
+    expect((await status()).updateTimestamp).toBeGreaterThan(old.updateTimestamp);
+  });
+
+  it('shows a Dagster+ redeploy LOADING, stamped when it began, until the held load is released', async () => {
+    await start({ deployment: 'dagster-plus', reloadMs: 0 });
+    const release = sim!.holdLoads('airlift');
+    const old = await status();
+
+    await reload();
+    const during = await status();
+    release();
+    await vi.waitFor(() => expect(sim!.location('airlift').loadStatus).toBe('LOADED'), { interval: 5 });
+    const loaded = await status();
+
+    expect(during.loadStatus).toBe('LOADING');
+    expect(during.updateTimestamp).toBeGreaterThan(old.updateTimestamp);
+    expect(loaded.updateTimestamp).toBeGreaterThan(during.updateTimestamp);
+  });
+
+  it('serves what Airflow held when the load began, not when it ended', async () => {
+    await start({ deployment: 'dagster-plus', reloadMs: 0 });
+    sim!.setAirflowSource('airlift', () => [{ dagId: 'a' }]);
+    const release = sim!.holdLoads('airlift');
+
+    await reload();
+    sim!.setAirflowSource('airlift', () => [{ dagId: 'a' }, { dagId: 'b' }]);
+    release();
+    await vi.waitFor(() => expect(sim!.location('airlift').loadStatus).toBe('LOADED'), { interval: 5 });
+
+    expect(sim!.location('airlift').dags).toEqual({ prod: ['a'] });
+  });
+
   it('keeps everything on a `dagster api grpc` reload, and re-reads the Airflow source on a real one', async () => {
     await start({ reloadMs: 0 });
     sim!.setAirflowSource('airlift', () => [{ dagId: 'a' }, { dagId: 'b' }]);

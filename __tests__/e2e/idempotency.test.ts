@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { Revision } from '../../sim/airflow.js';
 import { BASE_DAGS, HEAD_DAGS, HEAD_FILES, type DemoDag } from '../../sim/demo-dags.js';
 import { pushPayload } from '../../sim/git-repo.js';
-import { LOCATION, OTHER_LOCATION } from '../../sim/scenario.js';
+import { DAGSTER_TOKEN, LOCATION, OTHER_LOCATION } from '../../sim/scenario.js';
 import type { ActionRun } from '../support/run-action.js';
 import { act, cleanupOf, expectNoSecretLeaks, expectSucceeded, openWorld, until, type TestContext, type World } from './harness.js';
 
@@ -58,6 +58,17 @@ function push(w: World, before: string, after: string): { payload: Record<string
 }
 
 const reloads = (w: World) => w.s.dagster.location(LOCATION).reloads;
+const JOINING = 'waiting for that load instead of reloading again';
+
+/** A reload sent from outside the action, as the Reload button of the Dagster+ UI sends it. */
+async function reloadByHand(w: World): Promise<void> {
+  const response = await fetch(w.s.dagster.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'dagster-cloud-api-token': DAGSTER_TOKEN },
+    body: JSON.stringify({ query: `mutation { reloadRepositoryLocation(repositoryLocationName: "${LOCATION}") { __typename } }` }),
+  });
+  expect(response.status).toBe(200);
+}
 const mirrored = (w: World) => w.s.dagster.location(LOCATION).dags.prod;
 
 /** A run that reports a reload done saw it finish and confirmed it; one that did not, says so. */
@@ -109,6 +120,56 @@ describe.concurrent('idempotency', () => {
     expect(second.outputs['reloaded-locations']).toBe('[]');
     expect(reloads(w)).toBe(1);
   });
+
+  // Dagster+ shows a redeploy LOADING while it runs; the simulator holds the load until the test releases it,
+  // so the order of events is fixed by the test, not by the clock.
+  it('the same push twice at once (Dagster+): the second run joins the reload the first started, and the location reloads once', async (ctx) => {
+    const w = await openWorld(cleanupOf(ctx));
+    w.s.publishHead({ delayMs: 0 });
+    const release = w.s.dagster.holdLoads(LOCATION);
+    const inputs = { 'reload-timeout': '60s' };
+    const first = act(w, inputs);
+    await until(() => reloads(w) === 1, 30_000);
+    let joining = false;
+    const second = act(w, inputs, { onStdout: (stdout) => (joining ||= stdout.includes(JOINING)) });
+    // The second run has reached the location while the first run's load is still under way.
+    await until(() => joining || reloads(w) > 1, 30_000);
+    expect(reloads(w), 'the second run reloaded while the first run\'s load was under way').toBe(1);
+    release();
+    const runs = await Promise.all([first, second]);
+
+    for (const run of runs) {
+      expectSucceeded(run, 'synced');
+      expect(JSON.parse(run.outputs['reloaded-locations']!)).toEqual([LOCATION]);
+      expectNoSecretLeaks(run, w);
+    }
+    expect(reloads(w)).toBe(1);
+    expect(mirrored(w)).toEqual(B_DAGS);
+    expect(runs[0]!.summary).not.toContain('Joined a reload');
+    expect(runs[1]!.summary).toContain('✅ reloaded: Joined a reload already in progress');
+    expect(runs[1]!.stdout).toContain(`${LOCATION}: joined a reload already in progress; it brought the push`);
+  }, 90_000);
+
+  it('waits for a load already in progress that brings an older state, then reloads (Dagster+)', async (ctx) => {
+    const w = await openWorld(cleanupOf(ctx));
+    // Someone reloads the location before Airflow has parsed the push: that load fetches the old DAGs.
+    const release = w.s.dagster.holdLoads(LOCATION);
+    await reloadByHand(w);
+    w.s.publishHead({ delayMs: 0 });
+    let joining = false;
+    const pending = act(w, { 'reload-timeout': '60s' }, { onStdout: (stdout) => (joining ||= stdout.includes(JOINING)) });
+    await until(() => joining || reloads(w) > 1, 30_000);
+    expect(reloads(w), 'the run reloaded while a load was under way').toBe(1);
+    release();
+    const run = await pending;
+
+    expectSucceeded(run, 'synced');
+    expect(run.stdout).toMatch(/the load already in progress did not bring the push \(.*added new_reporting.*\): reloading it/);
+    expect(run.summary).not.toContain('Joined a reload');
+    expect(reloads(w)).toBe(2);
+    expect(mirrored(w)).toEqual(B_DAGS);
+    expectNoSecretLeaks(run, w);
+  }, 90_000);
 
   // Fails until src/stages/dagster.ts keeps a location that failed to load among the candidates (RELIABILITY.md, "Open"):
   // today it shows no definitions, drops out of discovery, and the re-run calls Dagster in sync.
@@ -194,9 +255,11 @@ describe.concurrent('idempotency', () => {
       expectHonest(run);
       expectNoSecretLeaks(run, w);
     }
-    // Each run reloaded at most once, and at least one did.
-    const reloading = runs.filter((run) => run.report!.dagster!.locations.some((location) => location.location === LOCATION && location.outcome !== undefined));
-    expect(reloads(w)).toBe(reloading.length);
+    // Each run reloaded at most once, and at least one did; a run that joined the other's load sent none.
+    const outcome = (run: ActionRun) => run.report!.dagster!.locations.find((location) => location.location === LOCATION && location.outcome !== undefined);
+    const reloading = runs.filter((run) => outcome(run));
+    const joined = reloading.filter((run) => outcome(run)!.message?.startsWith('Joined a reload already in progress'));
+    expect(reloads(w)).toBe(reloading.length - joined.length);
     expect(reloading.length).toBeGreaterThanOrEqual(1);
     expect(w.s.dagster.location(LOCATION).loadStatus).toBe('LOADED');
     expect(mirrored(w)).toEqual(C_DAGS);

@@ -200,6 +200,24 @@ export const LOCATION_STATUSES: Operation = {
   `,
 };
 
+/**
+ * The same statuses, read once before a reload on Dagster+ to find a load already under way. Named apart
+ * from the poll, so that logs and a proxy's records tell the look before a reload from the wait after it.
+ */
+export const LOAD_UNDER_WAY: Operation = {
+  name: 'AirliftSyncLoadUnderWay',
+  requires: ['Query.locationStatusesOrError'],
+  document: /* GraphQL */ `
+    query AirliftSyncLoadUnderWay {
+      locationStatusesOrError {
+        __typename
+        ... on WorkspaceLocationStatusEntries { entries { name loadStatus updateTimestamp } }
+        ... on PythonError { message }
+      }
+    }
+  `,
+};
+
 export const RELOAD: Operation = {
   name: 'AirliftSyncReloadLocation',
   requires: ['Mutation.reloadRepositoryLocation', 'WorkspaceLocationEntry.name', 'WorkspaceLocationEntry.loadStatus'],
@@ -252,7 +270,7 @@ export const REFRESH_COMPONENT_STATE: Operation = {
 };
 
 /** Every document whose types are in Dagster's schema file. */
-export const OPERATIONS: readonly Operation[] = [CAPABILITIES, WORKSPACE, WORKSPACE_LEGACY, WORKSPACE_DEFS_STATE, LOCATION, LOCATION_STATUSES, RELOAD, LATEST_DEFS_STATE];
+export const OPERATIONS: readonly Operation[] = [CAPABILITIES, WORKSPACE, WORKSPACE_LEGACY, WORKSPACE_DEFS_STATE, LOCATION, LOCATION_STATUSES, LOAD_UNDER_WAY, RELOAD, LATEST_DEFS_STATE];
 
 /** Documents for fields newer than the schema file (see REFRESH_COMPONENT_STATE). */
 export const NEWER_OPERATIONS: readonly Operation[] = [REFRESH_COMPONENT_STATE];

@@ -9,7 +9,7 @@ import { ActionError } from '../model.js';
 import { HttpError, deadlineIn, remaining, sleep, type Deadline } from '../http.js';
 import type { DagsterClient } from './client.js';
 import { readLocation, type LocationView, type Stamp } from './discover.js';
-import { LOCATION_STATUSES, RELOAD } from './operations.js';
+import { LOAD_UNDER_WAY, LOCATION_STATUSES, RELOAD } from './operations.js';
 import { reloadData, statusesData, type ReloadAnswer } from './wire.js';
 
 export interface ReloadOptions {
@@ -88,20 +88,44 @@ export async function reloadLocation(
 
 /**
  * Waits until a location serves a server newer than `before` without asking for a reload: after a
- * redeploy someone else started (the rebuild workflow). Same outcomes and timeout as reloadLocation.
+ * redeploy someone else started (the rebuild workflow, or another run's reload). Same outcomes and
+ * timeout as reloadLocation. `seenLoading`: the caller saw this load LOADING, so the next LOADED is it.
  */
-export async function awaitNewServer(client: DagsterClient, name: string, before: LocationView, options: ReloadOptions = {}): Promise<ReloadResult> {
+export async function awaitNewServer(client: DagsterClient, name: string, before: LocationView, options: ReloadOptions = {}, seenLoading = false): Promise<ReloadResult> {
   const started = Date.now();
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const deadline = deadlineIn(timeoutMs);
   const end = (outcome: ReloadOutcome, rest: Omit<ReloadResult, 'name' | 'outcome' | 'loadMs'> = {}): ReloadResult => ({ name, outcome, loadMs: Date.now() - started, ...rest });
   try {
-    const waited = await waitUntilLoaded(client, name, before.stamp, deadline, options.pollIntervalMs ?? DEFAULT_POLL_MS);
+    const waited = await waitUntilLoaded(client, name, before.stamp, deadline, options.pollIntervalMs ?? DEFAULT_POLL_MS, seenLoading);
     if (waited !== 'loaded') return end('timed-out', timedOut(name, timeoutMs, waited));
     return await readBack(client, name, deadline, end);
   } catch (error) {
     return failed(error, name, timeoutMs, end);
   }
+}
+
+/** A location's status as the light poll reads it (updateTimestamp in seconds, as Dagster's time.time()). */
+export interface LoadStatus {
+  readonly loadStatus: 'LOADING' | 'LOADED';
+  readonly updateTimestamp: number;
+}
+
+/**
+ * True when a load is under way that may bring the push: the location is LOADING, and the load began
+ * at or after the push reached GitHub (`pushedAtMs`). One that began before cannot have fetched what
+ * Airflow parsed of the push, so it is not worth waiting for. The push time, not the run's start: a
+ * second run of the same push that starts while the first run's load is under way must join it.
+ */
+export function loadUnderWay(status: LoadStatus | undefined, pushedAtMs: number): boolean {
+  return status?.loadStatus === 'LOADING' && status.updateTimestamp * 1000 >= pushedAtMs;
+}
+
+/** The location's status now; undefined when it is not listed or cannot be read. */
+export async function readLoadStatus(client: DagsterClient, name: string, deadline?: Deadline): Promise<LoadStatus | undefined> {
+  const statuses = (await client.send(LOAD_UNDER_WAY, statusesData, undefined, { deadline })).locationStatusesOrError;
+  if (statuses.__typename === 'PythonError') return undefined;
+  return statuses.entries.find((entry) => entry.name === name);
 }
 
 type End = (outcome: ReloadOutcome, rest?: Omit<ReloadResult, 'name' | 'outcome' | 'loadMs'>) => ReloadResult;
@@ -165,10 +189,11 @@ async function waitUntilLoaded(
   before: Stamp,
   deadline: Deadline,
   intervalMs: number,
+  seenLoading = false,
 ): Promise<'loaded' | Waiting> {
   // The mutation's own LOADING does not count: on Dagster+ the next poll may still show the old
   // server LOADED. A LOADING seen by a poll does: the LOADED after it is a new server.
-  let seen = false;
+  let seen = seenLoading;
   let state: Waiting = 'old';
   while (remaining(deadline) > 0) {
     await sleep(Math.min(intervalMs, remaining(deadline)));

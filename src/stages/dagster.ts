@@ -9,7 +9,7 @@ import { confirm, notReimported, refetched, reused } from '../dagster/confirm.js
 import { discoverLocations, readLocation, showsDefsState, type LocationView } from '../dagster/discover.js';
 import { dagsterConnection } from '../dagster/endpoint.js';
 import { canRefreshState, refreshState, type KeyRefresh } from '../dagster/refresh.js';
-import { awaitNewServer, reloadLocation, type ReloadResult } from '../dagster/reload.js';
+import { awaitNewServer, loadUnderWay, readLoadStatus, reloadLocation, type ReloadResult } from '../dagster/reload.js';
 import { locationState, refreshCommand, type LocationState } from '../dagster/state.js';
 import { runRebuild, type RebuildResult } from '../github/dispatch.js';
 import { deadlineIn } from '../http.js';
@@ -77,15 +77,15 @@ export async function syncDagster(
   const failures: Failure[] = [];
   const uiBase = config.dagster!.uiUrl;
   const considered = selectLocations(config, discovery.locations, peers);
-  const plans = planReloads({
+  const planInput = {
     changes: changes.instances.flatMap((entry) => entry.changes),
-    locations: considered.map(holdings),
     live: airflow?.live ?? [],
     peers,
     fullCheck: changes.range.kind === 'full',
     head: pushedHead(changes, config.parseMarginMs),
     sources: new Map(changes.instances.flatMap((entry) => [...entry.sources])),
-  });
+  };
+  const plans = planReloads({ ...planInput, locations: considered.map(holdings) });
   const byName = new Map(considered.map((location) => [location.name, location]));
   const client = discovery.client;
   const statesShown = showsDefsState(client);
@@ -106,6 +106,7 @@ export async function syncDagster(
     pollIntervalMs: options.pollIntervalMs,
     failures,
     log,
+    replan: (location) => planReloads({ ...planInput, locations: [holdings(location)] })[0]!,
     ...(config.rebuild && !options.planOnly ? { rebuild: once(() => startRebuild(config.rebuild!, rebuildLocations, changes, options.pollIntervalMs, failures, log)) } : {}),
   };
   const limit = pLimit(RELOAD_CONCURRENCY);
@@ -132,6 +133,8 @@ interface Sync {
   readonly pollIntervalMs?: number;
   readonly failures: Failure[];
   readonly log: Logger;
+  /** The plan for a location as it is now: what a run starting now would decide. */
+  readonly replan: (location: LocationView) => LocationPlan;
   /** Starts the rebuild workflow once for every location whose state is in the image, and follows it. */
   readonly rebuild?: () => Promise<RebuildResult>;
 }
@@ -173,10 +176,55 @@ async function syncLocation(sync: Sync, before: LocationView, plan: LocationPlan
     };
     return base.via === 'reload' ? reloadUnlessStale(sync, before, plan, state, base, cannot) : refuse(sync, base, state, cannot);
   }
+  const joined = kind === 'dagster-plus' ? await joinLoadUnderWay(sync, before, plan) : undefined;
+  if (joined?.synced) return { ...joined.synced, refresh: { ...base, ...stateKeys(state, [], joined.after) } };
+  const current = joined?.after ?? before;
   sync.log.info(`Reloading ${plan.location}…`);
-  const result = await reloadLocation(sync.client, plan.location, before, reloadOptions);
+  const reloaded = await reloadLocation(sync.client, plan.location, current, reloadOptions);
+  const result = joined ? { ...reloaded, loadMs: reloaded.loadMs + joined.waitedMs } : reloaded;
   // Self-hosted, the reload answers for the server it reloaded; on Dagster+ reload waits for a newer one.
-  return { ...settle(sync, before, plan, result, kind === 'self-hosted'), refresh: { ...base, ...stateKeys(state, [], result.after) } };
+  return { ...settle(sync, current, plan, result, kind === 'self-hosted'), refresh: { ...base, ...stateKeys(state, [], result.after) } };
+}
+
+/**
+ * Dagster+: a location LOADING since the push reached GitHub is being redeployed by someone else, most
+ * likely another run of this push. Its load is waited for instead of redeploying again, and it stands
+ * for this run's reload when a run starting now would find the location in sync. Otherwise (it brought
+ * an older state, or failed to load) the location is reloaded, from the server that load left.
+ * Self-hosted Dagster never shows a load under way: the webserver loads the new location and swaps its
+ * entry in when done (WorkspaceProcessContext.reload_code_location), so there is nothing to join.
+ */
+async function joinLoadUnderWay(sync: Sync, before: LocationView, plan: LocationPlan): Promise<{ synced?: Synced; after?: LocationView; waitedMs: number } | undefined> {
+  const name = plan.location;
+  // Only a shortcut: when the status cannot be read soon (5 s, at most a quarter of reload-timeout, so
+  // that the reload keeps most of its time), the reload decides as before.
+  const status = await readLoadStatus(sync.client, name, deadlineIn(Math.min(5_000, sync.config.reloadTimeoutMs / 4))).catch(() => undefined);
+  if (!status || !loadUnderWay(status, sync.changes.pushedAt)) return undefined;
+  const since = new Date(status.updateTimestamp * 1000).toISOString();
+  sync.log.info(`${name}: already loading since ${since}, after the push: waiting for that load instead of reloading again…`);
+  const result = await awaitNewServer(sync.client, name, before, { timeoutMs: sync.config.reloadTimeoutMs, pollIntervalMs: sync.pollIntervalMs }, true);
+  if (result.outcome === 'timed-out' || !result.after) {
+    // Reloading a location whose load does not end would only start one more that does not.
+    const message = `${result.message ?? `Code location "${name}" did not finish loading.`} It was already loading (since ${since}, after the push) when this run was to reload it, so this run did not reload it again.`;
+    return { synced: settle(sync, before, plan, { ...result, message }, false), waitedMs: result.loadMs };
+  }
+  const again = result.outcome === 'loaded' ? sync.replan(result.after) : undefined;
+  if (again && !again.reload) {
+    const synced = settle(sync, before, plan, result, false);
+    // The confirmation has the last word: a location it finds out of sync keeps its message, not ours.
+    if (synced.outOfSync?.length || synced.message) return { synced, after: result.after, waitedMs: result.loadMs };
+    sync.log.info(`${name}: joined a reload already in progress; it brought the push, so it was not reloaded again.`);
+    return { synced: { ...synced, message: JOINED }, after: result.after, waitedMs: result.loadMs };
+  }
+  const why = result.outcome === 'load-error' ? 'failed to load' : `did not bring the push (${(again?.reasons ?? []).map(reasonText).join(', ')})`;
+  sync.log.info(`${name}: the load already in progress ${why}: reloading it.`);
+  return { after: result.after, waitedMs: result.loadMs };
+}
+
+const JOINED = 'Joined a reload already in progress (another run of this push, most likely): it brought the push, so this run did not reload again.';
+
+function reasonText(reason: LocationPlan['reasons'][number]): string {
+  return reason.kind === 'load-error' ? 'load error' : `${reason.kind} ${reason.dagId}`;
 }
 
 /**
