@@ -78,7 +78,8 @@ const HELP = `npm run bench -- [options]
   --no-dry-runs         skip the two whole-process dry runs
   --dry-runs-only       only the two whole-process dry runs
   --bundle FILE         measure another build of the action (default dist/index.js), e.g. main's for a before/after
-  --real FILE           also print real-system figures: a JSON array of {"what": ..., "measured": ...}
+  --real FILE           also print real-system figures: a JSON array of {"what": ..., "measured": ...},
+                        as npm run bench:real writes (e.g. bench/results/real-2026-12-05.json)
   --no-delays           skip the run with simulated parse/load delays (only the net run)
   --no-warmup           skip the unmeasured first run
   --quick               a small smoke run (600 files, 60 changed, 2 runs)

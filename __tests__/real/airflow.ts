@@ -26,6 +26,31 @@ interface Options {
   readonly logDir: string;
 }
 
+/**
+ * Airflow 2's parse intervals in seconds (AIRFLOW__SCHEDULER__* and AIRFLOW__CORE__*); one left out
+ * keeps Airflow's default (dag_dir_list_interval 300, min_file_process_interval 30,
+ * min_serialized_dag_update_interval 30, min_serialized_dag_fetch_interval 10).
+ */
+export interface ParseIntervals {
+  readonly dagDirList?: number;
+  readonly minFileProcess?: number;
+  readonly minSerializedDagUpdate?: number;
+  readonly minSerializedDagFetch?: number;
+}
+
+/** The tier's: re-list the folder every 2 s and re-parse a known file after 1 s, so a commit shows within seconds. */
+export const FAST_PARSING: ParseIntervals = { dagDirList: 2, minFileProcess: 1, minSerializedDagUpdate: 1, minSerializedDagFetch: 1 };
+
+function intervalEnv(intervals: ParseIntervals): Record<string, string> {
+  const names = {
+    dagDirList: 'AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL',
+    minFileProcess: 'AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL',
+    minSerializedDagUpdate: 'AIRFLOW__CORE__MIN_SERIALIZED_DAG_UPDATE_INTERVAL',
+    minSerializedDagFetch: 'AIRFLOW__CORE__MIN_SERIALIZED_DAG_FETCH_INTERVAL',
+  } as const;
+  return Object.fromEntries(Object.entries(intervals).map(([key, seconds]) => [names[key as keyof ParseIntervals], String(seconds)]));
+}
+
 function baseEnv(options: Options): NodeJS.ProcessEnv {
   return {
     PATH: `${path.join(options.venv, 'bin')}:${process.env.PATH ?? ''}`,
@@ -57,18 +82,14 @@ async function ready(major: 2 | 3, url: string, dagsFolder: string, authHeaders:
   return { major, url, dagsFolder, authHeaders, get, stop: () => stopAll(servers) };
 }
 
-export async function startAirflow2(options: Options): Promise<RealAirflow> {
+export async function startAirflow2(options: Options & { readonly parseIntervals?: ParseIntervals }): Promise<RealAirflow> {
   mkdirSync(options.home, { recursive: true });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = {
     ...baseEnv(options),
     AIRFLOW__API__AUTH_BACKENDS: 'airflow.api.auth.backend.basic_auth',
-    // Re-list the folder every 2 s and re-parse a known file after 1 s (defaults 300 s and 30 s).
-    AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL: '2',
-    AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL: '1',
-    AIRFLOW__CORE__MIN_SERIALIZED_DAG_UPDATE_INTERVAL: '1',
-    AIRFLOW__CORE__MIN_SERIALIZED_DAG_FETCH_INTERVAL: '1',
+    ...intervalEnv(options.parseIntervals ?? FAST_PARSING),
     AIRFLOW__SCHEDULER__PARSING_PROCESSES: '1',
     AIRFLOW__WEBSERVER__WORKERS: '1',
     AIRFLOW__WEBSERVER__SECRET_KEY: 'real-tier-secret-key',
