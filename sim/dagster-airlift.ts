@@ -200,6 +200,8 @@ export function definitions(location: string, airflow: readonly SimAirflowInstan
       sensors.push(sensor(older ? 'airflow_dag_status_sensor' : `${instance}__airflow_dag_status_sensor`));
     }
   }
+  // Dagster's implicit asset job, in every repository that has assets (recorded on dagster 1.13.27).
+  if (assetNodes.length) jobs.push(job('__ASSET_JOB', {}, [], true));
   return { jobs, assetNodes, sensors, schedules, stateKeys };
 }
 

@@ -21,6 +21,14 @@ export interface AirliftLocation {
   readonly taskAssets?: Readonly<Record<string, string>>;
 }
 
+/** A location whose definitions file raises `error` at import: Dagster shows it LOADED with a PythonError. */
+export interface FailingLocation {
+  readonly name: string;
+  readonly fails: string;
+}
+
+const fails = (location: AirliftLocation | FailingLocation): location is FailingLocation => 'fails' in location;
+
 export interface RealDagster {
   readonly url: string;
   /** The asset keys (joined with `/`) each location serves, by location name. */
@@ -55,7 +63,7 @@ function definitionsFile(location: AirliftLocation): string {
   ].join('\n');
 }
 
-export async function startDagster(options: { venv: string; home: string; logDir: string; locations: readonly AirliftLocation[] }): Promise<RealDagster> {
+export async function startDagster(options: { venv: string; home: string; logDir: string; locations: readonly (AirliftLocation | FailingLocation)[] }): Promise<RealDagster> {
   mkdirSync(options.home, { recursive: true });
   writeFileSync(path.join(options.home, 'dagster.yaml'), '');
   const env = { PATH: `${path.join(options.venv, 'bin')}:${process.env.PATH ?? ''}`, HOME: process.env.HOME, DAGSTER_HOME: options.home };
@@ -65,8 +73,8 @@ export async function startDagster(options: { venv: string; home: string; logDir
   const grpcPorts: { port: number; server: Server }[] = [];
   for (const location of options.locations) {
     const file = `${location.name}.py`;
-    writeFileSync(path.join(options.home, file), definitionsFile(location));
-    const server = location.server ?? 'webserver';
+    writeFileSync(path.join(options.home, file), fails(location) ? `raise Exception(${JSON.stringify(location.fails)})\n` : definitionsFile(location));
+    const server = fails(location) ? 'webserver' : (location.server ?? 'webserver');
     if (server === 'webserver') {
       workspace.push({ python_file: { relative_path: file, location_name: location.name } });
       continue;
@@ -113,7 +121,8 @@ export async function startDagster(options: { venv: string; home: string; logDir
       'Dagster webserver',
       async () => {
         const loaded = await entries();
-        const failed = loaded.find((entry) => entry.locationOrLoadError?.__typename === 'PythonError');
+        const meantToFail = new Set(options.locations.filter(fails).map((location) => location.name));
+        const failed = loaded.find((entry) => entry.locationOrLoadError?.__typename === 'PythonError' && !meantToFail.has(entry.name));
         if (failed) return `location ${failed.name} failed to load: ${failed.locationOrLoadError!.message}`;
         return loaded.length === options.locations.length && loaded.every((entry) => entry.loadStatus === 'LOADED');
       },
