@@ -62,11 +62,11 @@ describe.each([
 });
 
 // The Dagster simulator against the real dagster-webserver (fixture dagster.json): one location
-// mirroring an Airflow DAG `orders` with an asset mapped to its task `load`, and one that fails to
-// load. Dagster+ serves the same GraphQL schema, so its mode is held to the same shapes.
+// mirroring an Airflow DAG `orders` with an asset mapped to its task `load`, one that fails to load,
+// and one whose AirflowInstanceComponent keeps the same Airflow's state in state storage. Dagster+ serves the same GraphQL schema, so its mode is held to the same shapes.
 describe('the Dagster simulator against the real dagster-webserver', () => {
   const real = readFixture('dagster');
-  const NAMES = { location: 'airlift_shapes', broken: 'broken_shapes' };
+  const NAMES = { location: 'airlift_shapes', broken: 'broken_shapes', component: 'component_shapes', stateKey: 'AirflowInstanceComponent[shapes_component]' };
   const dagsterSims: DagsterSimulator[] = [];
   afterEach(async () => {
     await Promise.all(dagsterSims.splice(0).map((sim) => sim.close()));
@@ -81,6 +81,7 @@ describe('the Dagster simulator against the real dagster-webserver', () => {
       locations: [
         airliftLocation(NAMES.location, { instance: 'shapes', dags: [{ dagId: 'orders', tasks: ['load'] }] }),
         { name: NAMES.broken, loadError: 'Exception: airlift-sync shape recording: this location fails to load', reload: 'load-error' },
+        airliftLocation(NAMES.component, { instance: 'shapes_component', style: 'component', defsState: 'VERSIONED_STATE_STORAGE', dags: [{ dagId: 'orders' }] }),
       ],
     });
     dagsterSims.push(sim);

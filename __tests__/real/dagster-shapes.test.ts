@@ -1,6 +1,7 @@
 // The shapes of the real Dagster webserver's answers to every GraphQL request the action makes
 // (src/dagster/operations.ts), error variants included: an unknown location, a location that fails
-// to load, a refresh of state no component keeps, a document the schema rejects. Recorded into
+// to load, a refresh of state no component keeps, a document the schema rejects; and a location built
+// by an AirflowInstanceComponent that keeps its state in state storage, refreshed. Recorded into
 // __tests__/fixtures/real-shapes/dagster.json; the conformance suite holds the simulator to it.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,8 @@ import { installVenvs } from './install.js';
 import { askDagster, dagsterShapes } from '../support/dagster-shapes.js';
 import { dagsRepo, expectRecordedShapes, scratch, tearDown, waitForDags, type DagsRepo } from './world.js';
 
-const NAMES = { location: 'airlift_shapes', broken: 'broken_shapes' };
+const NAMES = { location: 'airlift_shapes', broken: 'broken_shapes', component: 'component_shapes', stateKey: 'AirflowInstanceComponent[shapes_component]' };
+const REFRESH = 'mutation ($location: String!, $key: String!) { refreshComponentState(locationName: $location, defsStateKey: $key) { __typename ... on RefreshComponentStateError { message } ... on PythonError { message } } }';
 
 describe('the real Dagster webserver answers the action\'s GraphQL requests', () => {
   const work = scratch('airlift-real-dagster-shapes-');
@@ -32,8 +34,12 @@ describe('the real Dagster webserver answers the action\'s GraphQL requests', ()
       locations: [
         { name: NAMES.location, instance: 'shapes', airflowUrl: airflow.url, username: AIRFLOW_USER, password: AIRFLOW_PASSWORD, taskAssets: { 'orders.load': 'orders_table' } },
         { name: NAMES.broken, fails: 'airlift-sync shape recording: this location fails to load' },
+        { name: NAMES.component, component: 'shapes_component', airflowUrl: airflow.url, username: AIRFLOW_USER, password: AIRFLOW_PASSWORD },
       ],
     });
+    // A component keeping its state in state storage has none until refreshed, as after its first deploy.
+    const refreshed = await dagster.graphql<{ refreshComponentState: { __typename: string; message?: string } }>(REFRESH, { location: NAMES.component, key: NAMES.stateKey });
+    expect(refreshed.refreshComponentState, JSON.stringify(refreshed)).toEqual({ __typename: 'RefreshComponentStateSuccess' });
   }, 600_000);
 
   afterAll(() => tearDown({ airflow, dagster, repo, work }), 60_000);

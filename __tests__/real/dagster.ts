@@ -27,7 +27,66 @@ export interface FailingLocation {
   readonly fails: string;
 }
 
-const fails = (location: AirliftLocation | FailingLocation): location is FailingLocation => 'fails' in location;
+/**
+ * A location built by an AirflowInstanceComponent (a `dg` project: defs.yaml under its defs folder)
+ * that keeps its Airflow state in the instance's state storage (VERSIONED_STATE_STORAGE).
+ */
+export interface ComponentLocation {
+  readonly name: string;
+  readonly component: string;
+  readonly airflowUrl: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+type AnyLocation = AirliftLocation | FailingLocation | ComponentLocation;
+const fails = (location: AnyLocation): location is FailingLocation => 'fails' in location;
+const isComponent = (location: AnyLocation): location is ComponentLocation => 'component' in location;
+
+/** Writes the component's `dg` project into `home/<name>/` and answers its workspace entry. */
+function componentProject(home: string, location: ComponentLocation): Record<string, unknown> {
+  const root = path.join(home, location.name);
+  const pkg = path.join(root, location.name);
+  mkdirSync(path.join(pkg, 'defs', 'airflow'), { recursive: true });
+  writeFileSync(
+    path.join(root, 'pyproject.toml'),
+    pyprojectToml(location.name),
+  );
+  writeFileSync(path.join(pkg, '__init__.py'), '');
+  writeFileSync(path.join(pkg, 'defs', '__init__.py'), '');
+  writeFileSync(
+    path.join(pkg, 'definitions.py'),
+    ['from pathlib import Path', 'import dagster as dg', '', '@dg.definitions', 'def defs():', '    return dg.load_from_defs_folder(path_within_project=Path(__file__).parent)', ''].join('\n'),
+  );
+  writeFileSync(
+    path.join(pkg, 'defs', 'airflow', 'defs.yaml'),
+    stringify({
+      type: 'dagster_airlift.core.components.AirflowInstanceComponent',
+      attributes: {
+        name: location.component,
+        auth: { type: 'basic_auth', webserver_url: location.airflowUrl, username: location.username, password: location.password },
+        defs_state: { management_type: 'VERSIONED_STATE_STORAGE' },
+      },
+    }),
+  );
+  return { python_module: { module_name: `${location.name}.definitions`, working_directory: root, location_name: location.name } };
+}
+
+function pyprojectToml(name: string): string {
+  return [
+    '[project]',
+    `name = "${name}"`,
+    'version = "0.0.0"',
+    '',
+    '[tool.dg]',
+    'directory_type = "project"',
+    '',
+    '[tool.dg.project]',
+    `root_module = "${name}"`,
+    `code_location_name = "${name}"`,
+    '',
+  ].join('\n');
+}
 
 export interface RealDagster {
   readonly url: string;
@@ -63,7 +122,7 @@ function definitionsFile(location: AirliftLocation): string {
   ].join('\n');
 }
 
-export async function startDagster(options: { venv: string; home: string; logDir: string; locations: readonly (AirliftLocation | FailingLocation)[] }): Promise<RealDagster> {
+export async function startDagster(options: { venv: string; home: string; logDir: string; locations: readonly AnyLocation[] }): Promise<RealDagster> {
   mkdirSync(options.home, { recursive: true });
   writeFileSync(path.join(options.home, 'dagster.yaml'), '');
   const env = { PATH: `${path.join(options.venv, 'bin')}:${process.env.PATH ?? ''}`, HOME: process.env.HOME, DAGSTER_HOME: options.home };
@@ -72,6 +131,10 @@ export async function startDagster(options: { venv: string; home: string; logDir
   const workspace: Record<string, unknown>[] = [];
   const grpcPorts: { port: number; server: Server }[] = [];
   for (const location of options.locations) {
+    if (isComponent(location)) {
+      workspace.push(componentProject(options.home, location));
+      continue;
+    }
     const file = `${location.name}.py`;
     writeFileSync(path.join(options.home, file), fails(location) ? `raise Exception(${JSON.stringify(location.fails)})\n` : definitionsFile(location));
     const server = fails(location) ? 'webserver' : (location.server ?? 'webserver');

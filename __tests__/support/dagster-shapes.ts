@@ -32,10 +32,16 @@ export function graphqlShapeOf(value: unknown): Shape {
   return typeof value;
 }
 
-/** The names a request is made with: a location that loads, one that fails to load, and one the server lacks. */
+/**
+ * The names a request is made with: a location that loads (build_defs_from_airflow_instance), one that
+ * fails to load, one built by an AirflowInstanceComponent keeping its state in state storage, and that
+ * component's defs-state key.
+ */
 export interface DagsterNames {
   readonly location: string;
   readonly broken: string;
+  readonly component: string;
+  readonly stateKey: string;
 }
 
 export const UNKNOWN_LOCATION = 'no_such_location';
@@ -43,11 +49,11 @@ export const UNKNOWN_LOCATION = 'no_such_location';
 export interface GraphQLShapeRequest {
   readonly name: string;
   readonly document: string;
-  /** Values `location` / `broken` are replaced by the DagsterNames. */
+  /** Values naming a field of DagsterNames (`location`, `broken`, `component`, `stateKey`) are replaced by it. */
   readonly variables?: Readonly<Record<string, string>>;
 }
 
-/** In order: the reads first, then the reloads (which move the stamps), then what changes state. */
+/** In order: the reads first, then the reloads (which move the stamps), then the state refreshes. */
 export const DAGSTER_REQUESTS: readonly GraphQLShapeRequest[] = [
   { name: 'capabilities', document: CAPABILITIES.document },
   { name: 'workspace (one location loaded, one failed)', document: WORKSPACE.document },
@@ -55,12 +61,16 @@ export const DAGSTER_REQUESTS: readonly GraphQLShapeRequest[] = [
   { name: 'workspace defs state', document: WORKSPACE_DEFS_STATE.document },
   { name: 'a loaded location', document: LOCATION.document, variables: { name: 'location' } },
   { name: 'a location that failed to load', document: LOCATION.document, variables: { name: 'broken' } },
+  { name: 'a location with a state-backed component', document: LOCATION.document, variables: { name: 'component' } },
   { name: 'an unknown location', document: LOCATION.document, variables: { name: UNKNOWN_LOCATION } },
   { name: 'location statuses', document: LOCATION_STATUSES.document },
   { name: 'latest defs state', document: LATEST_DEFS_STATE.document },
   { name: 'reload a location', document: RELOAD.document, variables: { name: 'location' } },
   { name: 'reload a location that fails to load', document: RELOAD.document, variables: { name: 'broken' } },
   { name: 'reload an unknown location', document: RELOAD.document, variables: { name: UNKNOWN_LOCATION } },
+  { name: 'refresh a component\'s state', document: REFRESH_COMPONENT_STATE.document, variables: { locationName: 'component', defsStateKey: 'stateKey' } },
+  { name: 'latest defs state, after a refresh', document: LATEST_DEFS_STATE.document },
+  { name: 'a location with a state-backed component, after a refresh', document: LOCATION.document, variables: { name: 'component' } },
   { name: 'refresh the state of an unknown key', document: REFRESH_COMPONENT_STATE.document, variables: { locationName: 'location', defsStateKey: 'NoSuchComponent[none]' } },
   { name: 'refresh the state in an unknown location', document: REFRESH_COMPONENT_STATE.document, variables: { locationName: UNKNOWN_LOCATION, defsStateKey: 'NoSuchComponent[none]' } },
   { name: 'a document the schema rejects', document: 'query AirliftSyncShapeInvalid { workspaceOrError { ... on Workspace { noSuchField } } }' },
@@ -74,7 +84,7 @@ export interface GraphQLAnswer {
 
 /** Sends each request to a GraphQL endpoint; `headers` for auth. The answers keep their values, for a look. */
 export async function askDagster(url: string, names: DagsterNames, headers: Record<string, string> = {}): Promise<GraphQLAnswer[]> {
-  const fill = (value: string) => (value === 'location' ? names.location : value === 'broken' ? names.broken : value);
+  const fill = (value: string) => (value in names ? names[value as keyof DagsterNames] : value);
   const answers: GraphQLAnswer[] = [];
   for (const request of DAGSTER_REQUESTS) {
     const variables = Object.fromEntries(Object.entries(request.variables ?? {}).map(([key, value]) => [key, fill(value)]));
