@@ -173,7 +173,7 @@ export function definitions(location: string, airflow: readonly SimAirflowInstan
       if (dag.mappedAsset) assetNodes.push(assetNode(location, [dag.mappedAsset], ['airliftmapped'], [json('dagster-airlift/dag-mapping', [{ dag_id: dag.dagId }])]));
       if (source.style === 'component') {
         const tags = { 'dagster/kind/airflow': '', 'dagster/external_job_source': 'airflow', 'dagster-airlift/airflow-dag-id': dag.dagId };
-        jobs.push(job(validDagsterName(dag.dagId), tags, dagMetadata, (dag.tasks ?? []).length > 0));
+        jobs.push(job(validDagsterName(dag.dagId), tags, [...dagMetadata, ...componentOrigin(location)], (dag.tasks ?? []).length > 0));
       } else {
         assetNodes.push(assetNode(location, [instance, 'dag', validDagsterName(dag.dagId)], older ? [] : ['airflow', 'dag'], dagMetadata));
       }
@@ -194,7 +194,7 @@ export function definitions(location: string, airflow: readonly SimAirflowInstan
       }
     }
     if (source.style === 'component') {
-      jobs.push(job(`${instance}__airflow_monitoring_job`, {}, [], false));
+      jobs.push(job(`${instance}__airflow_monitoring_job`, {}, componentOrigin(location), false));
       if (older) schedules.push(schedule(`${instance}__airflow_monitoring_job_schedule`));
       else sensors.push(sensor(`${instance}__airflow_monitoring_job_sensor`));
       stateKeys.push({ key: stateKey(instance), instance, management: source.defsState ?? 'LEGACY_CODE_SERVER_SNAPSHOTS' });
@@ -202,7 +202,22 @@ export function definitions(location: string, airflow: readonly SimAirflowInstan
       sensors.push(sensor(older ? 'airflow_dag_status_sensor' : `${instance}__airflow_dag_status_sensor`));
     }
   }
+  // Dagster's implicit asset job, in every repository that has assets (recorded on dagster 1.13.27).
+  if (assetNodes.length) jobs.push(job('__ASSET_JOB', {}, [], true));
   return { jobs, assetNodes, sensors, schedules, stateKeys };
+}
+
+/** What Dagster adds to every definition a component builds (recorded on dagster 1.13.27, dagster-airlift 0.29.27). */
+function componentOrigin(location: string): Record<string, unknown>[] {
+  return [
+    {
+      __typename: 'CodeReferencesMetadataEntry',
+      label: 'dagster/code_references',
+      description: null,
+      codeReferences: [{ __typename: 'LocalFileCodeReference', filePath: `/opt/dagster/app/${location}/defs/airflow/defs.yaml`, lineNumber: 1, label: null }],
+    },
+    text('dagster/component_origin', 'AirflowInstanceComponent'),
+  ];
 }
 
 function dagInfo(dag: SimDag): Record<string, unknown> {

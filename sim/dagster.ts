@@ -349,11 +349,11 @@ export async function startDagsterSimulator(options: DagsterSimulatorOptions = {
             })),
           }
         : null,
-      locationOrLoadError: server.loadError === undefined ? repositoryLocation : pythonError(server.loadError),
+      locationOrLoadError: server.loadError === undefined ? repositoryLocation : loadFailure(name, server.loadError),
     };
   };
 
-  const reload = async (name: string): Promise<Record<string, unknown>> => {
+  const reload = async (name: string, request: RequestContext): Promise<Record<string, unknown>> => {
     const location = locations.get(name);
     if (!location) return { __typename: 'RepositoryLocationNotFound', message: `Location ${name} does not exist.` };
     location.reloads += 1;
@@ -365,7 +365,7 @@ export async function startDagsterSimulator(options: DagsterSimulatorOptions = {
       case 'unauthorized':
         return { __typename: 'UnauthorizedError', message: location.message ?? 'Authorization failed: reloading code locations needs the Editor role.' };
       case 'python-error':
-        return pythonError(location.message ?? 'dagster._core.errors.DagsterUserCodeUnreachableError: Could not reach user code server.');
+        return caught(request, location.message ?? 'dagster._core.errors.DagsterUserCodeUnreachableError: Could not reach user code server.');
       case 'grpc-no-reimport':
         // The webserver makes a new entry (new updatedTimestamp) for the same server: same serverId, and
         // versionKey, which Dagster takes from the server id; same cached definitions.
@@ -421,20 +421,21 @@ export async function startDagsterSimulator(options: DagsterSimulatorOptions = {
   };
 
   /** refreshComponentState: the code server fetches Airflow into state storage (VERSIONED_STATE_STORAGE only). */
-  const refreshState = (locationName: string, defsStateKey: string): Record<string, unknown> => {
+  const refreshState = (locationName: string, defsStateKey: string, request: RequestContext): Record<string, unknown> => {
     const location = locations.get(locationName);
-    if (!location) return pythonError(`dagster._core.errors.DagsterCodeLocationNotFoundError: Location ${locationName} does not exist in workspace`);
+    // As dagster-webserver 1.13.27 answers (recorded): the workspace lookup's KeyError, caught.
+    if (!location) return caught(request, `KeyError: '${locationName}'\n`);
     location.stateRefreshes += 1;
     const failed = (message: string) => ({ __typename: 'RefreshComponentStateError', locationName, defsStateKey, message });
     const instance = location.server.airflow.find((candidate) => candidate.style === 'component' && stateKey(candidate.instance) === defsStateKey);
-    if (!instance) return failed(`No state-backed component with defs state key ${defsStateKey} in code location ${locationName}.`);
+    if (!instance) return failed(`Failure refreshing component state for ${locationName}: dagster._core.errors.DagsterInvariantViolationError: No matching state-backed components found for keys: ${defsStateKey}\n`);
     if (management(instance) !== 'VERSIONED_STATE_STORAGE') return failed(`${defsStateKey} does not use VERSIONED_STATE_STORAGE.`);
     const refresh = () => store(location, instance);
     switch (location.stateRefresh) {
       case 'unauthorized':
         return { __typename: 'UnauthorizedError', message: location.stateRefreshMessage ?? 'Authorization failed: refreshing component state needs the Editor role.' };
       case 'python-error':
-        return pythonError(location.stateRefreshMessage ?? 'dagster._core.errors.DagsterInvariantViolationError: DefsStateStorage is not configured on this instance.');
+        return caught(request, location.stateRefreshMessage ?? 'dagster._core.errors.DagsterInvariantViolationError: DefsStateStorage is not configured on this instance.');
       case 'error':
         return failed(location.stateRefreshMessage ?? `requests.exceptions.ConnectionError: could not reach Airflow at ${instance.webserverUrl ?? `https://airflow.invalid/${instance.instance}`}`);
       case 'accepted':
@@ -486,8 +487,9 @@ export async function startDagsterSimulator(options: DagsterSimulatorOptions = {
       const location = locations.get(name);
       return location ? entry(name, location) : null;
     },
-    reloadRepositoryLocation: ({ repositoryLocationName }: { repositoryLocationName: string }) => reload(repositoryLocationName),
-    refreshComponentState: ({ locationName, defsStateKey }: { locationName: string; defsStateKey: string }) => refreshState(locationName, defsStateKey),
+    reloadRepositoryLocation: ({ repositoryLocationName }: { repositoryLocationName: string }, request: RequestContext) => reload(repositoryLocationName, request),
+    refreshComponentState: ({ locationName, defsStateKey }: { locationName: string; defsStateKey: string }, request: RequestContext) =>
+      refreshState(locationName, defsStateKey, request),
     // What state storage holds: VERSIONED_STATE_STORAGE keys only.
     latestDefsStateInfo: () => {
       const keyStateInfo = [...locations.values()].flatMap((location) =>
@@ -553,8 +555,11 @@ export async function startDagsterSimulator(options: DagsterSimulatorOptions = {
     const invalid = validate(schema, document);
     // Dagster answers 400 to documents its schema rejects, 500 to errors in resolvers.
     if (invalid.length) return send(400, JSON.stringify({ data: null, errors: invalid.map((error) => error.toJSON()) }));
-    const result = await execute({ schema, document, rootValue, variableValues: request.variables, operationName: request.operationName });
-    const status = result.data === undefined ? 400 : result.errors?.length ? 500 : 200;
+    const context: RequestContext = { caught: false };
+    const result = await execute({ schema, document, rootValue, contextValue: context, variableValues: request.variables, operationName: request.operationName });
+    // dagster_webserver/graphql.py (_determine_status_code): 500 when a resolver raised, whether its error
+    // went out as GraphQL errors or was caught into the field's PythonError member.
+    const status = result.data === undefined ? 400 : result.errors?.length || context.caught ? 500 : 200;
     send(status, JSON.stringify(result));
   };
 
@@ -658,6 +663,33 @@ function stateVersion(instance: SimAirflowInstance, pinned: Readonly<Record<stri
 
 function management(instance: SimAirflowInstance): DefsStateManagement | undefined {
   return instance.style === 'component' ? (instance.defsState ?? 'LEGACY_CODE_SERVER_SNAPSHOTS') : undefined;
+}
+
+/** Per request: whether a resolver's exception was caught into a PythonError answer (Dagster's capture_error). */
+interface RequestContext {
+  caught: boolean;
+}
+
+function caught(request: RequestContext, message: string): Record<string, unknown> {
+  request.caught = true;
+  return pythonError(message);
+}
+
+/**
+ * A location's load error as dagster-webserver 1.13.27 shows it (recorded): Dagster's own
+ * DagsterUserCodeLoadError, the user's exception (`cause`) only in its cause and error chain.
+ */
+function loadFailure(location: string, cause: string): Record<string, unknown> {
+  const reason = pythonError(`${cause}\n`);
+  return {
+    ...pythonError(
+      'dagster._core.errors.DagsterUserCodeLoadError: Error occurred during the loading of Dagster definitions in\n' +
+        `executable_path=/usr/local/bin/python, python_file=/opt/dagster/app/${location}.py, working_directory=/opt/dagster/app/\n`,
+    ),
+    cause: reason,
+    causes: [reason],
+    errorChain: [{ __typename: 'ErrorChainLink', message: reason.message, error: reason, isExplicitLink: true }],
+  };
 }
 
 function pythonError(message: string): Record<string, unknown> {

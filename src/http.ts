@@ -62,6 +62,11 @@ export interface HttpRequest {
   /** Statuses the caller handles itself instead of an error (e.g. 404 when probing). */
   readonly accept?: readonly number[];
   /**
+   * An error status whose body is nevertheless the answer (Dagster sends 500 with the PythonError it
+   * caught as data): returned as is, neither retried nor an error.
+   */
+  readonly answers?: (response: HttpResponse) => boolean;
+  /**
    * False for a request that changes state (a reload): retried only when the server cannot
    * have acted on it. Default true.
    */
@@ -126,7 +131,7 @@ export async function request(target: HttpTarget, req: HttpRequest): Promise<Htt
       async () => {
         if (remaining(req.deadline) === 0) throw new AbortError(lastFailure === undefined ? deadlineError(target, where) : toHttpError(target, where, lastFailure, req));
         const response = await sendFollowingRedirects(target, req, url);
-        if (TRANSIENT_STATUSES.has(response.status) && !req.accept?.includes(response.status)) {
+        if (TRANSIENT_STATUSES.has(response.status) && !req.accept?.includes(response.status) && !req.answers?.(response)) {
           throw new TransientStatus(response);
         }
         return response;
@@ -256,7 +261,7 @@ function tooLarge(target: HttpTarget, where: string): HttpError {
 }
 
 function checkStatus(target: HttpTarget, req: HttpRequest, where: string, response: HttpResponse): HttpResponse {
-  if (response.status < 400 || req.accept?.includes(response.status)) return response;
+  if (response.status < 400 || req.accept?.includes(response.status) || req.answers?.(response)) return response;
   const detail = (answer: HttpResponse) => excerpt(answer, credentialsOf(target, req));
   if (response.status === 401 || response.status === 403) {
     throw new HttpError(

@@ -4,6 +4,8 @@
 // and one file that fails to import.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAirflowSimulator, type AirflowSimulator } from '../../sim/airflow.js';
+import { airliftLocation, startDagsterSimulator, type DagsterSimulator } from '../../sim/dagster.js';
+import { askDagster, dagsterShapes } from '../support/dagster-shapes.js';
 import { readFixture, recordAirflowShapes, shapeDifferences } from '../support/shapes.js';
 
 const PASSWORD = 'shape-test-password';
@@ -55,6 +57,43 @@ describe.each([
         ...shapeDifferences(answer.shape, ours.shape).map((difference) => `${answer.name}: ${difference}`),
       ];
     }).filter((difference) => !isKnownNull(difference));
+    expect(differences).toEqual([]);
+  });
+});
+
+// The Dagster simulator against the real dagster-webserver (fixture dagster.json): one location
+// mirroring an Airflow DAG `orders` with an asset mapped to its task `load`, one that fails to load,
+// and one whose AirflowInstanceComponent keeps the same Airflow's state in state storage. Dagster+ serves the same GraphQL schema, so its mode is held to the same shapes.
+describe('the Dagster simulator against the real dagster-webserver', () => {
+  const real = readFixture('dagster');
+  const NAMES = { location: 'airlift_shapes', broken: 'broken_shapes', component: 'component_shapes', stateKey: 'AirflowInstanceComponent[shapes_component]' };
+  const dagsterSims: DagsterSimulator[] = [];
+  afterEach(async () => {
+    await Promise.all(dagsterSims.splice(0).map((sim) => sim.close()));
+  });
+
+  it.runIf(real).each(['self-hosted', 'dagster-plus'] as const)('%s: answers every request with the real status and shape', async (deployment) => {
+    const token = 'shape-test-token';
+    const sim = await startDagsterSimulator({
+      deployment,
+      refreshComponentState: true,
+      ...(deployment === 'dagster-plus' ? { auth: { kind: 'dagster-plus', token }, basePath: '/prod', cloudRoots: true } : {}),
+      locations: [
+        airliftLocation(NAMES.location, { instance: 'shapes', dags: [{ dagId: 'orders', tasks: ['load'] }] }),
+        { name: NAMES.broken, loadError: 'Exception: airlift-sync shape recording: this location fails to load', reload: 'load-error' },
+        airliftLocation(NAMES.component, { instance: 'shapes_component', style: 'component', defsState: 'VERSIONED_STATE_STORAGE', dags: [{ dagId: 'orders' }] }),
+      ],
+    });
+    dagsterSims.push(sim);
+    const simulated = dagsterShapes(await askDagster(sim.url, NAMES, deployment === 'dagster-plus' ? { 'dagster-cloud-api-token': token } : {}));
+
+    const differences = real!.flatMap((answer, index) => {
+      const ours = simulated[index]!;
+      return [
+        ...(answer.status === ours.status ? [] : [`${answer.name}: status real ${answer.status}, simulator ${ours.status}`]),
+        ...shapeDifferences(answer.shape, ours.shape).map((difference) => `${answer.name}: ${difference}`),
+      ];
+    });
     expect(differences).toEqual([]);
   });
 });

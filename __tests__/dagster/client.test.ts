@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../../src/http.js';
 import { DagsterGraphQLError } from '../../src/dagster/client.js';
 import { discoverLocations } from '../../src/dagster/discover.js';
+import { reloadLocation } from '../../src/dagster/reload.js';
 import { airliftLocation, startDagsterSimulator, type DagsterSimulator } from '../../sim/dagster.js';
 import { PROXY_HEADERS, TOKEN, connect, dags, startIn } from './connect.js';
 
@@ -134,6 +135,30 @@ describe('the GraphQL exchange', () => {
 
     expect(location?.name).toBe('airlift');
     expect(sim.operations.filter((op) => op.operationName === 'AirliftSyncWorkspace').length).toBe(fault.times + 1);
+  });
+
+  // dagster-webserver sends the PythonError a resolver caught as data, with status 500 (recorded on 1.13.27).
+  it("takes a 500 carrying Dagster's caught PythonError as the answer: sent once, Dagster's message reported", async () => {
+    sim = await startIn('self-hosted', { locations: [airliftLocation('airlift', { instance: 'prod_airflow', dags: dags('a') }, { reload: 'python-error' })] });
+    const { client } = await connect(sim, 'self-hosted');
+    const [location] = await discoverLocations(client);
+
+    const result = await reloadLocation(client, 'airlift', location!, { pollIntervalMs: 10, timeoutMs: 5_000 });
+
+    expect(result.outcome).toBe('error');
+    expect(result.message).toContain('DagsterUserCodeUnreachableError: Could not reach user code server');
+    expect(sim.operations.filter((op) => op.operationName === 'AirliftSyncReloadLocation').map((op) => op.status)).toEqual([500]);
+  });
+
+  it('retries a 500 without GraphQL data and succeeds', async () => {
+    sim = await startIn('self-hosted', { locations });
+    const { client } = await connect(sim, 'self-hosted');
+    sim.faults.push({ match: 'AirliftSyncWorkspace', kind: 'status', status: 500, times: 1 });
+
+    const [location] = await discoverLocations(client);
+
+    expect(location?.name).toBe('airlift');
+    expect(sim.operations.filter((op) => op.operationName === 'AirliftSyncWorkspace').map((op) => op.status)).toEqual([500, 200]);
   });
 
   it('reports a body that is not JSON as such', async () => {

@@ -127,7 +127,8 @@ describe('discovery of what dagster-airlift builds', () => {
     expect(airflowMirror([{ ...repository, assetNodes: [] }], []).airflow.get('composer')?.size).toBe(0);
   });
 
-  it('reports a location that failed to load, with the error', async () => {
+  // Dagster's own message only says that loading failed: the user's exception is its cause.
+  it('reports a location that failed to load, with the error and its cause', async () => {
     sim = await startIn('self-hosted', {
       locations: [airliftLocation('broken', { instance: 'prod_airflow', dags: dags('a') }, { loadError: 'ModuleNotFoundError: No module named dagster_airlift' })],
     });
@@ -135,7 +136,9 @@ describe('discovery of what dagster-airlift builds', () => {
 
     const [broken] = await discoverLocations(client);
 
-    expect(broken).toMatchObject({ loadStatus: 'LOADED', loadError: 'ModuleNotFoundError: No module named dagster_airlift' });
+    expect(broken).toMatchObject({ loadStatus: 'LOADED' });
+    expect(broken!.loadError).toMatch(/^dagster\._core\.errors\.DagsterUserCodeLoadError: Error occurred during the loading of Dagster definitions/);
+    expect(broken!.loadError).toMatch(/\nCaused by: ModuleNotFoundError: No module named dagster_airlift$/);
     expect(broken!.airflow.size).toBe(0);
   });
 

@@ -5,7 +5,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type Shape = 'string' | 'number' | 'boolean' | 'null' | 'empty-array' | Shape[] | { [field: string]: Shape };
+/**
+ * A leaf is 'string', 'number', 'boolean', 'null', 'empty-array', or (GraphQL) `=TypeName` for a
+ * `__typename`. An array holds one shape per distinct element shape (shapeOf keeps the first only).
+ */
+export type Shape = string | Shape[] | { [field: string]: Shape };
 
 export function shapeOf(value: unknown): Shape {
   if (value === null) return 'null';
@@ -23,7 +27,7 @@ export function shapeDifferences(real: Shape, sim: Shape, at = '$'): string[] {
   if (typeof real === 'string' || typeof sim === 'string' || Array.isArray(real) !== Array.isArray(sim)) {
     return JSON.stringify(real) === JSON.stringify(sim) ? [] : [`${at}: real ${describe(real)}, simulator ${describe(sim)}`];
   }
-  if (Array.isArray(real) && Array.isArray(sim)) return shapeDifferences(real[0]!, sim[0]!, `${at}[]`);
+  if (Array.isArray(real) && Array.isArray(sim)) return real.length === 1 && sim.length === 1 ? shapeDifferences(real[0]!, sim[0]!, `${at}[]`) : elementDifferences(real, sim, `${at}[]`);
   const realObject = real as Record<string, Shape>;
   const simObject = sim as Record<string, Shape>;
   const differences: string[] = [];
@@ -33,6 +37,40 @@ export function shapeDifferences(real: Shape, sim: Shape, at = '$'): string[] {
     else differences.push(...shapeDifferences(realObject[key]!, simObject[key]!, `${at}.${key}`));
   }
   return differences;
+}
+
+/**
+ * Arrays of several element shapes (a union, or objects with optional fields): each real shape the
+ * simulator lacks is compared with the simulator's closest one (same `__typename`, most fields in
+ * common); shapes only the simulator has are named too.
+ */
+function elementDifferences(real: Shape[], sim: Shape[], at: string): string[] {
+  const key = (shape: Shape) => JSON.stringify(shape);
+  const simKeys = new Set(sim.map(key));
+  const realKeys = new Set(real.map(key));
+  const paired = new Set<string>();
+  const differences: string[] = [];
+  for (const shape of real.filter((candidate) => !simKeys.has(key(candidate)))) {
+    const closest = closestShape(shape, sim.filter((candidate) => !realKeys.has(key(candidate))));
+    if (closest === undefined) {
+      differences.push(`${at}: real has elements shaped ${key(shape)}, simulator none`);
+      continue;
+    }
+    paired.add(key(closest));
+    differences.push(...shapeDifferences(shape, closest, at));
+  }
+  for (const shape of sim.filter((candidate) => !realKeys.has(key(candidate)) && !paired.has(key(candidate)))) {
+    differences.push(`${at}: simulator has elements shaped ${key(shape)}, real none`);
+  }
+  return differences;
+}
+
+function closestShape(shape: Shape, candidates: readonly Shape[]): Shape | undefined {
+  const fields = (of: Shape) => (typeof of === 'object' && !Array.isArray(of) ? of : {});
+  const typename = fields(shape).__typename;
+  const alike = candidates.filter((candidate) => typeof candidate === typeof shape && Array.isArray(candidate) === Array.isArray(shape) && fields(candidate).__typename === typename);
+  const common = (candidate: Shape) => Object.keys(fields(candidate)).filter((field) => field in fields(shape)).length;
+  return alike.sort((a, b) => common(b) - common(a))[0];
 }
 
 function describe(shape: Shape): string {
@@ -91,14 +129,16 @@ export async function recordAirflowShapes(url: string, version: 'v1' | 'v2', hea
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/real-shapes');
 
-export function fixturePath(name: 'airflow2' | 'airflow3'): string {
+export type FixtureName = 'airflow2' | 'airflow3' | 'dagster';
+
+export function fixturePath(name: FixtureName): string {
   return path.join(FIXTURES, `${name}.json`);
 }
 
-export function readFixture(name: 'airflow2' | 'airflow3'): RecordedShape[] | undefined {
+export function readFixture(name: FixtureName): RecordedShape[] | undefined {
   return existsSync(fixturePath(name)) ? (JSON.parse(readFileSync(fixturePath(name), 'utf8')) as RecordedShape[]) : undefined;
 }
 
-export function writeFixture(name: 'airflow2' | 'airflow3', shapes: readonly RecordedShape[]): void {
+export function writeFixture(name: FixtureName, shapes: readonly RecordedShape[]): void {
   writeFileSync(fixturePath(name), `${JSON.stringify(shapes, null, 2)}\n`);
 }

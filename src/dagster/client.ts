@@ -5,7 +5,7 @@
 import { ClientError, GraphQLClient } from 'graphql-request';
 import type { z } from 'zod';
 import { ActionError } from '../model.js';
-import { HttpError, parseJson, request, type Deadline, type HttpTarget } from '../http.js';
+import { HttpError, parseJson, request, type Deadline, type HttpResponse, type HttpTarget } from '../http.js';
 import type { DagsterConnection, DagsterKind } from './endpoint.js';
 import { BASELINE, CAPABILITIES, type Operation } from './operations.js';
 import { capabilitiesData } from './wire.js';
@@ -146,11 +146,29 @@ function fetchThrough(target: HttpTarget, path: string, deadline: Deadline, idem
       idempotent,
       // Dagster answers 400 to a document it cannot validate, with the reasons as GraphQL errors.
       accept: [400],
+      answers: caughtError,
     });
     // Throws on a login page (auth) or a body that is not JSON (garbage).
     parsed(parseJson(target, `POST ${new URL(path, target.baseUrl).pathname}`, response));
-    return new Response(null, { status: response.status, headers: { 'content-type': 'application/json' } });
+    // graphql-request makes any non-2xx status an error: a caught error's answer goes to it as the answer it is.
+    return new Response(null, { status: caughtError(response) ? 200 : response.status, headers: { 'content-type': 'application/json' } });
   };
+}
+
+/**
+ * A 500 that is an answer: the webserver turns an exception in a resolver into the field's PythonError
+ * member and sends it as data with status 500 (dagster_webserver/graphql.py, _determine_status_code: any
+ * captured error), e.g. reloadRepositoryLocation when the code server is unreachable. A 500 without data,
+ * or with GraphQL errors, is a failure, retried as any other.
+ */
+function caughtError(response: HttpResponse): boolean {
+  if (response.status !== 500) return false;
+  try {
+    const body = JSON.parse(response.body) as { data?: unknown; errors?: unknown };
+    return typeof body.data === 'object' && body.data !== null && body.errors === undefined;
+  } catch {
+    return false;
+  }
 }
 
 function explain(target: HttpTarget, operation: Operation, error: unknown): Error {

@@ -83,7 +83,7 @@ function toLocationView(entry: LocationEntry): LocationView {
   return {
     name: entry.name,
     loadStatus: entry.loadStatus,
-    loadError: location?.__typename === 'PythonError' ? location.message : undefined,
+    loadError: location?.__typename === 'PythonError' ? loadErrorText(location) : undefined,
     stamp: {
       updatedTimestamp: entry.updatedTimestamp,
       versionKey: entry.versionKey,
@@ -93,6 +93,11 @@ function toLocationView(entry: LocationEntry): LocationView {
     unattributed: mirror.unattributed,
     stateKeys,
   };
+}
+
+/** The load error with its causes: Dagster's own message only says that loading failed, the last cause says why. */
+function loadErrorText(error: { message: string; errorChain: readonly { error: { message: string } }[] }): string {
+  return [error.message, ...error.errorChain.map((link) => link.error.message)].map((message) => message.trim()).join('\nCaused by: ');
 }
 
 function workspaceError(message: string): ActionError {

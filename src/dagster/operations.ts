@@ -48,6 +48,8 @@ const METADATA = /* GraphQL */ `
 
 // What a location entry is read for: its status, its stamp (what changes when a new server
 // loads), its load error, and the dagster-airlift definitions (see airlift.ts for the meaning).
+// A load error's own message only says that loading failed (DagsterUserCodeLoadError, recorded on
+// dagster 1.13.27); the reason (the user's exception) is in its errorChain.
 const ENTRY_CURRENT = /* GraphQL */ `
   fragment AirliftSyncEntry on WorkspaceLocationEntry {
     name
@@ -71,7 +73,7 @@ const ENTRY_CURRENT = /* GraphQL */ `
           }
         }
       }
-      ... on PythonError { message }
+      ... on PythonError { message errorChain { error { message } } }
     }
   }
 `;
@@ -96,7 +98,7 @@ const ENTRY_LEGACY = /* GraphQL */ `
           }
         }
       }
-      ... on PythonError { message }
+      ... on PythonError { message errorChain { error { message } } }
     }
   }
 `;

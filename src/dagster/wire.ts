@@ -16,6 +16,9 @@ export const capabilitiesData = z.object({
 
 const pythonError = z.object({ __typename: z.literal('PythonError'), message: z.string() });
 
+/** A location's load error, with the exceptions that caused it. */
+const loadError = pythonError.extend({ errorChain: z.array(z.object({ error: z.object({ message: z.string() }) })) });
+
 const metadataEntry = z.object({
   label: z.string(),
   text: z.string().optional(),
@@ -73,7 +76,7 @@ export const locationEntry = z.object({
         serverId: z.string().nullable(),
         repositories: z.array(repository),
       }),
-      pythonError,
+      loadError,
     ])
     .nullable(),
 });
