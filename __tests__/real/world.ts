@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createRepo, pushPayload, type GitRepo } from '../../sim/git-repo.js';
 import { expect } from 'vitest';
 import { runAction, type ActionRun } from '../support/run-action.js';
-import { readFixture, writeFixture, type RecordedShape } from '../support/shapes.js';
+import { readFixture, writeFixture, type RecordedShape, type ShapeFixture } from '../support/shapes.js';
 import { AIRFLOW_PASSWORD, AIRFLOW_USER, type RealAirflow } from './airflow.js';
 import type { RealDagster } from './dagster.js';
 import { waitFor } from './processes.js';
@@ -70,7 +70,7 @@ export function act(repo: DagsRepo, push: Push, airflow: RealAirflow, inputs: Re
  * The real answers must keep the shapes committed in __tests__/fixtures/real-shapes/ (the simulators
  * are held to those): RECORD_REAL_SHAPES=1 records them anew instead.
  */
-export function expectRecordedShapes(name: 'airflow2' | 'airflow3', recorded: readonly RecordedShape[]): void {
+export function expectRecordedShapes(name: ShapeFixture, recorded: readonly RecordedShape[]): void {
   if (process.env.RECORD_REAL_SHAPES === '1') writeFixture(name, recorded);
   expect(recorded).toEqual(readFixture(name));
 }

@@ -89,16 +89,19 @@ export async function recordAirflowShapes(url: string, version: 'v1' | 'v2', hea
   return recorded;
 }
 
+/** Real Airflow 2; real Airflow 3 on its default local bundle, and on a git bundle (bundle_version set). */
+export type ShapeFixture = 'airflow2' | 'airflow3' | 'airflow3-git';
+
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/real-shapes');
 
-export function fixturePath(name: 'airflow2' | 'airflow3'): string {
+export function fixturePath(name: ShapeFixture): string {
   return path.join(FIXTURES, `${name}.json`);
 }
 
-export function readFixture(name: 'airflow2' | 'airflow3'): RecordedShape[] | undefined {
+export function readFixture(name: ShapeFixture): RecordedShape[] | undefined {
   return existsSync(fixturePath(name)) ? (JSON.parse(readFileSync(fixturePath(name), 'utf8')) as RecordedShape[]) : undefined;
 }
 
-export function writeFixture(name: 'airflow2' | 'airflow3', shapes: readonly RecordedShape[]): void {
+export function writeFixture(name: ShapeFixture, shapes: readonly RecordedShape[]): void {
   writeFileSync(fixturePath(name), `${JSON.stringify(shapes, null, 2)}\n`);
 }
