@@ -26,6 +26,15 @@ describe('Airflow 3 file mapping', () => {
     expect(mapper.airflowFile('brand-new.py')).toBe('other/brand-new.py');
   });
 
+  it('maps the paths of a git bundle of the whole repository (no subdir) from its root', () => {
+    const mapper = createFileMapper({ apiVersion: 'v2', dagsFolders: ['dags'], knownFiles: known }, []);
+    expect(mapper.dagFile(live('/tmp/dag_bundles/repo/tracking_repo/dags/team/sales.py', 'dags/team/sales.py'))).toBe('dags/team/sales.py');
+    expect(mapper.airflowFile('dags/etl.py')).toBe('dags/etl.py');
+    // A file the push deleted is no longer in the repository.
+    expect(mapper.airflowFile('dags/gone.py')).toBe('dags/gone.py');
+    expect(mapper.airflowFile('gone.py')).toBe('dags/gone.py');
+  });
+
   it('treats a repository-root DAGs folder as the bundle root', () => {
     const mapper = createFileMapper({ apiVersion: 'v2', dagsFolders: ['.'], knownFiles: known }, []);
     expect(mapper.airflowFile('dags/etl.py')).toBe('dags/etl.py');

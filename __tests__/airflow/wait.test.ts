@@ -393,3 +393,21 @@ describe.each(VERSIONS)('waiting for Airflow to parse the push (%s)', (version) 
   });
 });
 
+
+describe('waiting for Airflow 3 on a versioned (git) bundle', () => {
+  it('takes no parse of an older bundle_version as evidence, however long after the push: it waits for the pushed commit', async () => {
+    // The bundle has not refreshed yet: the processor re-parses the file at the commit before the push.
+    const sim = await simulator({ apiVersion: 'v2', bundleVersion: 'before', dags: [dag('etl', 'etl.py', chain('extract', 'load'), { source: ETL_V1, lastParsedTime: '2020-01-01T00:00:00+00:00' })], reparseDelayMs: 60_000 });
+    const push = { ...pushed({ 'dags/etl.py': ETL_V1 }, 'c0ffee'), time: Date.now() - 1000 };
+    sim.publish({ commit: 'before', files: [{ path: 'etl.py', source: ETL_V1, dags: [{ dagId: 'etl', tasks: chain('extract', 'load') }] }] }, { delayMs: 20 });
+    const { client } = await connect(sim);
+
+    const stale = await waitUntilParsed(client, { changes: [importerOfHelpers()], pushed: push }, options([], { timeoutMs: 400 }));
+
+    expect(stale.dags[0]).toMatchObject({ state: 'timed-out', disagreement: 'Airflow last parsed it at bundle_version before, not the pushed commit c0ffee' });
+
+    sim.publish({ commit: 'c0ffee', files: [{ path: 'etl.py', source: ETL_V1, dags: [{ dagId: 'etl', tasks: chain('extract', 'load') }] }] }, { delayMs: 20 });
+    const fresh = await waitUntilParsed(client, { changes: [importerOfHelpers()], pushed: push }, options([]));
+    expect(fresh.dags[0]).toMatchObject({ state: 'parsed', proof: 'the tasks and edges read from the push are in Airflow, and its bundle_version is the pushed commit' });
+  });
+});

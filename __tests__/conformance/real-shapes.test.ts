@@ -14,7 +14,7 @@ const PASSWORD = 'shape-test-password';
 const KNOWN_NULLS: ReadonlyMap<string, string> = new Map([
   ['list DAGs: $.dags[].schedule_interval', 'null for schedule=None (the recorded DAG), an object for a schedule (the simulated ones)'],
   ['list DAGs: $.dags[].timetable_summary', 'null for schedule=None, a string for a schedule'],
-  ['list DAGs: $.dags[].bundle_version', 'null for the local bundle (the recorded one), the commit for a git bundle (the simulated one)'],
+  ['list DAGs: $.dags[].bundle_version', 'null for the local bundle (airflow3), the commit for a git bundle (airflow3-git and the simulator)'],
   // Real Airflow 2.11 sends null; its OpenAPI document (which the simulator must also obey) says string.
   ['DAG source of an unknown DAG file: $.detail', 'Airflow 2: null in reality, a string in the spec'],
   ['tasks of an unknown DAG: $.detail', 'Airflow 2: null in reality, a string in the spec'],
@@ -43,6 +43,7 @@ async function simulatorLike(version: 'v1' | 'v2'): Promise<{ sim: AirflowSimula
 describe.each([
   ['airflow2', 'v1'],
   ['airflow3', 'v2'],
+  ['airflow3-git', 'v2'],
 ] as const)('the simulator against the real %s', (fixture, version) => {
   const real = readFixture(fixture);
 

@@ -51,6 +51,18 @@ function intervalEnv(intervals: ParseIntervals): Record<string, string> {
   return Object.fromEntries(Object.entries(intervals).map(([key, seconds]) => [names[key as keyof ParseIntervals], String(seconds)]));
 }
 
+/** One entry of Airflow 3's `[dag_processor] dag_bundle_config_list`. */
+export interface BundleConfig {
+  readonly name: string;
+  readonly classpath: string;
+  readonly kwargs: Readonly<Record<string, unknown>>;
+}
+
+interface Airflow3Options extends Options {
+  /** The DAG bundles; default Airflow's own (one local bundle, `dags-folder`, on dagsFolder). */
+  readonly bundles?: readonly BundleConfig[];
+}
+
 function baseEnv(options: Options): NodeJS.ProcessEnv {
   return {
     PATH: `${path.join(options.venv, 'bin')}:${process.env.PATH ?? ''}`,
@@ -102,7 +114,7 @@ export async function startAirflow2(options: Options & { readonly parseIntervals
   return ready(2, url, options.dagsFolder, authHeaders, servers);
 }
 
-export async function startAirflow3(options: Options): Promise<RealAirflow> {
+export async function startAirflow3(options: Airflow3Options): Promise<RealAirflow> {
   mkdirSync(options.home, { recursive: true });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -123,6 +135,10 @@ export async function startAirflow3(options: Options): Promise<RealAirflow> {
     AIRFLOW__DAG_PROCESSOR__BUNDLE_REFRESH_CHECK_INTERVAL: '1',
     AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES: '1',
     AIRFLOW__CORE__MIN_SERIALIZED_DAG_UPDATE_INTERVAL: '1',
+    // Bundles that clone (git) keep their clones here; the default, <tmp>/airflow/dag_bundles, is
+    // shared by every Airflow on the machine.
+    AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_STORAGE_PATH: path.join(options.home, 'dag_bundles'),
+    ...(options.bundles ? { AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST: JSON.stringify(options.bundles) } : {}),
   };
   const run = { cwd: options.home, env, logDir: options.logDir };
   await runCommand('airflow3-migrate', 'airflow', ['db', 'migrate'], run);

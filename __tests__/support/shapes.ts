@@ -129,7 +129,8 @@ export async function recordAirflowShapes(url: string, version: 'v1' | 'v2', hea
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/real-shapes');
 
-export type FixtureName = 'airflow2' | 'airflow3' | 'dagster';
+/** Real Airflow 2; real Airflow 3 on its default local bundle, and on a git bundle (bundle_version set); real Dagster. */
+export type FixtureName = 'airflow2' | 'airflow3' | 'airflow3-git' | 'dagster';
 
 export function fixturePath(name: FixtureName): string {
   return path.join(FIXTURES, `${name}.json`);

@@ -88,6 +88,11 @@ function freshness(change: DagChange, live: LiveDag, facts: Facts): Verdict {
     if (facts.source !== null && sameText(facts.source, content)) return parsed(`the source Airflow stored is the pushed ${change.file}`);
     return waiting(`the source Airflow stored for ${change.file} is not the pushed revision yet`);
   }
+  // A versioned bundle (git) names the commit it parsed: a parse of another one, however long after
+  // the push, read other files (the bundle refreshes every 5 minutes by default, not at the push).
+  if (pushed.commit && live.bundleVersion) {
+    return waiting(`Airflow last parsed it at bundle_version ${live.bundleVersion.slice(0, 12)}, not the pushed commit ${pushed.commit.slice(0, 12)}`);
+  }
   return parsedAfterPush(live, pushed);
 }
 

@@ -1,5 +1,6 @@
 // Where a file Airflow names lives in the repository. Airflow 3 names files
-// relative to the DAG bundle, which is the instance's DAGs folder in the repo.
+// relative to the DAG bundle: the instance's DAGs folder in the repo, or the
+// repository root for a git bundle without subdir.
 // Airflow 2 names them by absolute path in its container: the container's
 // DAGs folder (airflow-dags-prefix) is stripped, or detected as the prefix that
 // makes the most paths land on DAG files the repository has. Pure functions.
@@ -29,7 +30,10 @@ export function createFileMapper(input: FileMappingInput, live: readonly LiveDag
   const folders = input.dagsFolders.length > 0 ? input.dagsFolders.map(normalize) : [''];
   const inRepo = (relative: string): string => {
     const candidates = folders.map((folder) => normalize(path.join(folder, relative)));
-    return candidates.find((candidate) => input.knownFiles.has(candidate)) ?? candidates[0]!;
+    // A git bundle of the whole repository (no subdir) names files from its root: dags/etl.py.
+    const fromRoot = normalize(relative);
+    const rootIsBundle = input.knownFiles.has(fromRoot) || folders.some((folder) => folder !== '' && fromRoot.startsWith(`${folder}/`));
+    return candidates.find((candidate) => input.knownFiles.has(candidate)) ?? (rootIsBundle ? fromRoot : candidates[0]!);
   };
   if (input.apiVersion === 'v2') {
     return {
