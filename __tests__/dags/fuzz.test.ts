@@ -4,6 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DagFileRead } from '../../src/model.js';
+import { readProblems } from '../support/read-invariants.js';
 import { readDagFile } from '../../src/dags/read.js';
 import { mulberry32 } from '../../sim/synthetic-dags.js';
 
@@ -14,28 +15,9 @@ const corpus = readdirSync(corpusDir)
   .sort()
   .map((name) => readFileSync(join(corpusDir, name), 'utf8'));
 
-/** The shape every read must have, whatever went in. */
-function expectWellFormed(read: DagFileRead, path: string): void {
-  expect(read.path).toBe(path);
-  expect(Array.isArray(read.dags) && Array.isArray(read.dynamic) && Array.isArray(read.syntaxErrors)).toBe(true);
-  expect([...read.imports].sort()).toEqual(read.imports);
-  for (const dag of read.dags) {
-    expect(dag.line).toBeGreaterThanOrEqual(1);
-    expect(new Set(dag.tasks).size).toBe(dag.tasks.length);
-    expect([...dag.tasks].sort()).toEqual(dag.tasks);
-    const tasks = new Set(dag.tasks);
-    for (const [up, down] of dag.edges) expect(tasks.has(up) && tasks.has(down)).toBe(true);
-  }
-  for (const problem of read.syntaxErrors) {
-    expect(problem.line).toBeGreaterThanOrEqual(1);
-    expect(problem.column).toBeGreaterThanOrEqual(1);
-    expect(problem.message.length).toBeGreaterThan(0);
-  }
-}
-
 async function survive(source: string, path = 'fuzz.py', options?: Parameters<typeof readDagFile>[2]): Promise<DagFileRead> {
   const read = await readDagFile(path, source, options);
-  expectWellFormed(read, path);
+  expect(readProblems(read, path)).toEqual([]);
   return read;
 }
 
