@@ -187,19 +187,22 @@ export const LOCATION: Operation = {
   `,
 };
 
-/** The light poll while a reload is under way: statuses only, no definitions. Every Dagster has it. */
-export const LOCATION_STATUSES: Operation = {
-  name: 'AirliftSyncLocationStatuses',
-  requires: ['Query.locationStatusesOrError'],
-  document: /* GraphQL */ `
-    query AirliftSyncLocationStatuses {
+/** Every location's status, without definitions: every Dagster has it. */
+const statusesDocument = (name: string) => /* GraphQL */ `
+    query ${name} {
       locationStatusesOrError {
         __typename
         ... on WorkspaceLocationStatusEntries { entries { name loadStatus updateTimestamp } }
         ... on PythonError { message }
       }
     }
-  `,
+  `;
+
+/** The light poll while a reload is under way. */
+export const LOCATION_STATUSES: Operation = {
+  name: 'AirliftSyncLocationStatuses',
+  requires: ['Query.locationStatusesOrError'],
+  document: statusesDocument('AirliftSyncLocationStatuses'),
 };
 
 /**
@@ -209,15 +212,7 @@ export const LOCATION_STATUSES: Operation = {
 export const LOAD_UNDER_WAY: Operation = {
   name: 'AirliftSyncLoadUnderWay',
   requires: ['Query.locationStatusesOrError'],
-  document: /* GraphQL */ `
-    query AirliftSyncLoadUnderWay {
-      locationStatusesOrError {
-        __typename
-        ... on WorkspaceLocationStatusEntries { entries { name loadStatus updateTimestamp } }
-        ... on PythonError { message }
-      }
-    }
-  `,
+  document: statusesDocument('AirliftSyncLoadUnderWay'),
 };
 
 export const RELOAD: Operation = {
