@@ -25,10 +25,10 @@ const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
 };
 
 /** The corpus as the repository DAG files are read with: repo/dags, repo/plugins and the root on sys.path. */
+const corpusFiles = new Set(readdirSync(corpus, { recursive: true, encoding: 'utf8' }).map((path) => path.split('\\').join('/')));
 const helpers: HelperSource = {
-  files: new Set(readdirSync(corpus, { recursive: true, encoding: 'utf8' }).filter((path) => path.endsWith('.py')).map((path) => path.split('\\').join('/'))),
   roots: ['repo/dags', 'repo/plugins', 'repo/config', ''],
-  read: (path) => Promise.resolve(readFileSync(join(corpus, path), 'utf8')),
+  read: (path) => Promise.resolve(corpusFiles.has(path) && path.endsWith('.py') ? readFileSync(join(corpus, path), 'utf8') : null),
 };
 
 async function readAll(): Promise<Map<string, DagFileRead>> {

@@ -10,7 +10,6 @@ function readWithRepo(files: Record<string, string>, entry: string, roots = ['da
   const reads: string[] = [];
   const result = readDagFile(entry, files[entry]!, {
     helpers: {
-      files: new Set(Object.keys(files)),
       roots,
       read: (path) => {
         reads.push(path);

@@ -16,8 +16,8 @@ export class GitUnavailable extends Error {
 
 /**
  * Which blob a path names at a revision, null when it is not a regular file there. A diff names
- * the blobs of every changed path; other paths (.airflowignore files) are looked up folder by
- * folder; the whole tree is listed only when a caller lists files.
+ * the blobs of every changed path; other paths (.airflowignore files, helper modules) are looked up
+ * folder by folder; the whole tree is listed only when a caller lists files.
  */
 export class GitRevisions implements Revisions {
   readonly source = 'git' as const;
@@ -63,6 +63,26 @@ export class GitRevisions implements Revisions {
 
   async listFiles(rev: string, folder: string): Promise<string[]> {
     return filesUnder(await this.tree(rev), folder);
+  }
+
+  /**
+   * Walks the revision's tree objects through the batch, folders only: no file is listed, and a
+   * second revision reads only the folders that differ (the rest are cached by object id).
+   */
+  async foldersNamed(rev: string, name: string): Promise<Map<string, string[]>> {
+    const oidBytes = rev.length / 2;
+    // Depth first in tree order, as `git ls-tree -r` lists them; siblings are read concurrently.
+    const walk = async (object: string, path: string): Promise<[string, string[]][]> => {
+      const entries = [...(await this.folder(object, oidBytes))];
+      const own: [string, string[]][] = [];
+      if (path !== '' && path.slice(path.lastIndexOf('/') + 1) === name) {
+        const files = entries.filter(([, entry]) => entry.kind === 'file').map(([file]) => `${path}/${file}`);
+        if (files.length) own.push([path, files]);
+      }
+      const inner = await Promise.all(entries.filter(([, entry]) => entry.kind === 'folder').map(([child, entry]) => walk(entry.oid, path ? `${path}/${child}` : child)));
+      return [...own, ...inner.flat()];
+    };
+    return new Map(await walk(`${rev}^{tree}`, ''));
   }
 
   close(): Promise<void> {

@@ -5,13 +5,14 @@
 import { importedModules } from './imports.js';
 import type { ParsedModule, PythonParser } from './parser.js';
 
-/** The repository at one revision, as the reader may see it. */
+/**
+ * The repository at one revision, as the reader may see it. A module's file is found by reading
+ * the paths it could be at: nothing lists the whole revision, which a push of one file does not need.
+ */
 export interface HelperSource {
-  /** Every file path at the revision (repository-relative, `/`-separated). */
-  readonly files: ReadonlySet<string>;
   /** Folders on sys.path, first match wins: the DAGs folder, plugins, config, the repository root (''). */
   readonly roots: readonly string[];
-  /** The text of a file at the revision, or null. */
+  /** The text of a file at the revision, or null when it has no such regular file. */
   read(path: string): Promise<string | null>;
 }
 
@@ -34,6 +35,8 @@ const MAX_BYTES = 2 * 1024 * 1024;
  * each is parsed once. Their trees live until the parser is released (after the changes stage).
  */
 const parsedHelpers = new WeakMap<HelperSource, Map<string, HelperModule | null>>();
+/** Module name → its file (null: not the repository's), per revision: every DAG file imports airflow. */
+const modulePaths = new WeakMap<HelperSource, Map<string, Promise<string | null>>>();
 
 /**
  * The helper modules `entry` reaches through imports, by dotted name, parsed. Imports that are
@@ -48,15 +51,15 @@ export async function loadHelpers(
   const found = new Map<string, HelperModule>();
   const queue: { readonly name: string; readonly path: string }[] = [];
   let bytes = 0;
-  const enqueue = (parsed: ParsedModule, source: string, own: string, isPackage: boolean): void => {
+  const enqueue = async (parsed: ParsedModule, source: string, own: string, isPackage: boolean): Promise<void> => {
     for (const imported of importedModules(parsed.importNodes(), source)) {
       const name = absoluteName(imported, own, isPackage);
       if (name === null || found.has(name) || queue.some((item) => item.name === name)) continue;
-      const path = modulePath(name, helpers);
+      const path = await modulePath(name, helpers);
       if (path !== null) queue.push({ name, path });
     }
   };
-  enqueue(entry.parsed, entry.source, moduleNameOf(entry.path, helpers.roots) ?? '', isPackagePath(entry.path));
+  await enqueue(entry.parsed, entry.source, moduleNameOf(entry.path, helpers.roots) ?? '', isPackagePath(entry.path));
   while (queue.length > 0 && found.size < MAX_MODULES) {
     const { name, path } = queue.shift()!;
     if (path === entry.path) continue;
@@ -64,7 +67,7 @@ export async function loadHelpers(
     if (!module || bytes + module.source.length > MAX_BYTES) continue;
     bytes += module.source.length;
     found.set(name, module);
-    enqueue(module.parsed, module.source, name, module.isPackage);
+    await enqueue(module.parsed, module.source, name, module.isPackage);
   }
   return found;
 }
@@ -98,12 +101,26 @@ export function absoluteName(imported: string, own: string, isPackage: boolean):
 }
 
 /** The file a dotted module name is on the first root that has it, or null. */
-function modulePath(name: string, helpers: HelperSource): string | null {
+function modulePath(name: string, helpers: HelperSource): Promise<string | null> {
+  let paths = modulePaths.get(helpers);
+  if (!paths) {
+    paths = new Map();
+    modulePaths.set(helpers, paths);
+  }
+  let path = paths.get(name);
+  if (!path) {
+    path = firstFile(name, helpers);
+    paths.set(name, path);
+  }
+  return path;
+}
+
+async function firstFile(name: string, helpers: HelperSource): Promise<string | null> {
   const relative = name.split('.').join('/');
   for (const root of helpers.roots) {
     const base = root ? `${root}/${relative}` : relative;
-    if (helpers.files.has(`${base}.py`)) return `${base}.py`;
-    if (helpers.files.has(`${base}/__init__.py`)) return `${base}/__init__.py`;
+    // Read, not listed: a found module is read next anyway, and the source keeps what it read.
+    for (const path of [`${base}.py`, `${base}/__init__.py`]) if ((await helpers.read(path)) !== null) return path;
   }
   return null;
 }

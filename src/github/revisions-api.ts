@@ -7,7 +7,7 @@ import pLimit from 'p-limit';
 import pRetry, { AbortError } from 'p-retry';
 import { ActionError, type FileChange, type FileChangeKind } from '../model.js';
 import type { CheckRange, EventRange } from '../changes/range.js';
-import { filesUnder, type Revisions } from '../changes/revisions.js';
+import { filesUnder, foldersNamedIn, type Revisions } from '../changes/revisions.js';
 
 export interface GitHubApiOptions {
   readonly token: string;
@@ -66,6 +66,11 @@ export class GitHubApiRevisions implements Revisions {
 
   async listFiles(rev: string, folder: string): Promise<string[]> {
     return filesUnder(await this.tree(rev), folder);
+  }
+
+  /** From the revision's one tree listing, which reading a file needs anyway. */
+  async foldersNamed(rev: string, name: string): Promise<Map<string, string[]>> {
+    return foldersNamedIn(await this.tree(rev), name);
   }
 
   /** The merge base of two revisions, or null when they share no history. */

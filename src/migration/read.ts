@@ -29,8 +29,10 @@ export async function readMigration(
   instances: readonly InstanceFolders[],
   readOptions: (rev: string, dagsFolders: readonly string[]) => Promise<ReadOptions>,
 ): Promise<MigrationRead | undefined> {
-  const headFolders = stateFolders(await revisions.listFiles(range.head, ''));
-  const baseFolders = range.kind === 'diff' ? stateFolders(await revisions.listFiles(range.base, '')) : new Map<string, string[]>();
+  const [headFolders, baseFolders] = await Promise.all([
+    stateFolders(revisions, range.head),
+    range.kind === 'diff' ? stateFolders(revisions, range.base) : new Map<string, string[]>(),
+  ]);
   if (!headFolders.size && !baseFolders.size) return undefined;
   const read: InstanceState[] = [];
   for (const instance of instances) {
@@ -43,13 +45,12 @@ export async function readMigration(
   return { folders: [...headFolders.keys()], instances: read };
 }
 
-/** folder → its state files, for every `proxied_state` folder in the listing. */
-function stateFolders(paths: readonly string[]): Map<string, string[]> {
+/** folder → its state files, for every `proxied_state` folder at rev that has one. */
+async function stateFolders(revisions: Revisions, rev: string): Promise<Map<string, string[]>> {
   const folders = new Map<string, string[]>();
-  for (const path of paths) {
-    const folder = path.slice(0, path.lastIndexOf('/'));
-    if (folder.split('/').pop() !== STATE_FOLDER || !isStateFile(path, folder)) continue;
-    folders.set(folder, [...(folders.get(folder) ?? []), path]);
+  for (const [folder, paths] of await revisions.foldersNamed(rev, STATE_FOLDER)) {
+    const files = paths.filter((path) => isStateFile(path, folder));
+    if (files.length) folders.set(folder, files);
   }
   return folders;
 }

@@ -60,7 +60,7 @@ export async function readChanges(config: Config, context: RunContext, instances
     log: (line) => log.debug(line),
   });
   try {
-    const readOptions = readOptionsAt(pushed, log);
+    const readOptions = readOptionsAt(pushed);
     const stage = await describeChanges(instances, pushed, readOptions, context, log);
     if (!pushed.revisions || pushed.range.kind === 'skip') return stage;
     const migration = await readMigration(pushed.revisions, pushed.range, folders, readOptions);
@@ -135,18 +135,10 @@ async function instanceChanges(
 /** How a DAG file of these DAGs folders is read at a revision: with that revision's helper modules. */
 type ReadOptionsAt = (rev: string | undefined, dagsFolders: readonly string[]) => Promise<ReadOptions>;
 
-/** One listing and one read per helper module and revision, shared by every reader of the push. */
-function readOptionsAt(pushed: PushedChanges, log: Logger): ReadOptionsAt {
+/** One read per helper module and revision, shared by every reader of the push. */
+function readOptionsAt(pushed: PushedChanges): ReadOptionsAt {
   const helpersAt = pushed.revisions ? helperSources(pushed.revisions) : null;
-  return async (rev, dagsFolders) => {
-    if (!helpersAt || rev === undefined) return {};
-    try {
-      return { helpers: await helpersAt(rev, dagsFolders) };
-    } catch (error) {
-      log.debug(`Helper modules at ${rev.slice(0, 12)} cannot be listed (${error instanceof Error ? error.message : String(error)}): imports are not followed.`);
-      return {};
-    }
-  };
+  return (rev, dagsFolders) => Promise.resolve(helpersAt && rev !== undefined ? { helpers: helpersAt(rev, dagsFolders) } : {});
 }
 
 /** How DAG files are read at each revision of the range: with that revision's helper modules. */

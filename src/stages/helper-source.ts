@@ -1,5 +1,5 @@
 // The repository at one revision, as the DAG reader sees it when it follows a DAG file's imports
-// into the project's own modules: the .py files there, and the folders Airflow puts on sys.path.
+// into the project's own modules: its files, and the folders Airflow puts on sys.path.
 import type { Revisions } from '../changes/index.js';
 import type { HelperSource } from '../dags/index.js';
 
@@ -18,33 +18,31 @@ export function importRoots(dagsFolders: readonly string[]): string[] {
 }
 
 /**
- * Lists the revision's Python files once and reads each helper once, however many DAG files import
- * it; the same source object is handed out for the same revision and folders, so the reader can
- * keep what it parsed.
+ * Reads each helper once, however many DAG files import it (or look for it); the same source object
+ * is handed out for the same revision and folders, so the reader can keep what it parsed. Nothing is
+ * listed: a module is found by reading the paths it could be at.
  */
-export function helperSources(revisions: Revisions): (rev: string, dagsFolders: readonly string[]) => Promise<HelperSource> {
-  const listings = new Map<string, Promise<string[]>>();
-  const sources = new Map<string, Promise<HelperSource>>();
+export function helperSources(revisions: Revisions): (rev: string, dagsFolders: readonly string[]) => HelperSource {
+  const texts = new Map<string, Map<string, Promise<string | null>>>();
+  const sources = new Map<string, HelperSource>();
   return (rev, dagsFolders) => {
     const key = [rev, ...dagsFolders].join('\u0000');
     let source = sources.get(key);
     if (!source) {
-      let listing = listings.get(rev);
-      if (!listing) {
-        listing = revisions.listFiles(rev, '');
-        listings.set(rev, listing);
+      let read = texts.get(rev);
+      if (!read) {
+        read = new Map();
+        texts.set(rev, read);
       }
-      source = listing.then((paths) => sourceAt(revisions, rev, paths, dagsFolders));
+      source = sourceAt(revisions, rev, read, dagsFolders);
       sources.set(key, source);
     }
     return source;
   };
 }
 
-function sourceAt(revisions: Revisions, rev: string, paths: readonly string[], dagsFolders: readonly string[]): HelperSource {
-  const texts = new Map<string, Promise<string | null>>();
+function sourceAt(revisions: Revisions, rev: string, texts: Map<string, Promise<string | null>>, dagsFolders: readonly string[]): HelperSource {
   return {
-    files: new Set(paths.filter((path) => path.endsWith('.py'))),
     roots: importRoots(dagsFolders),
     read: (path) => {
       let text = texts.get(path);
