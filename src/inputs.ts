@@ -3,7 +3,6 @@
 // line) and says how to fix it.
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import * as z from 'zod/mini';
 import { readConfigText } from './config-source.js';
 import './zod-messages.js';
@@ -110,7 +109,7 @@ export interface InputSource {
   readonly workspace: string;
 }
 
-export function readConfig(given: InputSource): Config {
+export async function readConfig(given: InputSource): Promise<Config> {
   // Every secret input is masked first, once, before any check can fail and before anything is printed.
   const masked = new Set<string>();
   const source: InputSource = {
@@ -126,7 +125,7 @@ export function readConfig(given: InputSource): Config {
   const dryRun = readBoolean(source, 'dry-run', false);
   const configPath = source.input('config').trim();
   const instances = configPath
-    ? readConfigFile(source, configPath, allowInsecureHttp)
+    ? await readConfigFile(source, configPath, allowInsecureHttp)
     : [readSingleInstance(source, allowInsecureHttp)];
   const { dagster, notChecked: dagsterUnchecked } = readDagster(source, allowInsecureHttp);
   // A missing URL or secret (as on a fork pull request) is not an error: the push is still read and
@@ -557,7 +556,7 @@ const configFileSchema = z.strictObject({
 
 type InstanceEntry = z.infer<typeof instanceSchema>;
 
-function readConfigFile(source: InputSource, configPath: string, allowInsecureHttp: boolean): AirflowInstanceConfig[] {
+async function readConfigFile(source: InputSource, configPath: string, allowInsecureHttp: boolean): Promise<AirflowInstanceConfig[]> {
   for (const single of ['airflow-url', 'airflow-username', 'airflow-password', 'airflow-token', 'airflow-headers', 'airflow-instance-name']) {
     if (source.input(single).trim()) {
       throw new ActionError(
@@ -568,23 +567,15 @@ function readConfigFile(source: InputSource, configPath: string, allowInsecureHt
     }
   }
   const text = readConfigText(source.workspace, configPath);
-  const lines = new LineCounter();
-  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const yamlError = document.errors[0];
-  if (yamlError) {
-    const line = lines.linePos(yamlError.pos[0]).line;
-    throw new ActionError(
-      `The config file ${configPath} is not valid YAML${line ? ` (line ${line})` : ''}: ${yamlError.message.split('\n')[0]}`,
-      'Fix the YAML syntax (indentation, quoting).',
-      'config',
-    );
-  }
-  const parsed = configFileSchema.safeParse(toPlain(document, configPath));
+  // YAML is loaded only for a config file: most runs have none, and it is about 10 ms of start-up.
+  const { parseConfigYaml } = await import('./config-yaml.js');
+  const document = parseConfigYaml(text, configPath);
+  const parsed = configFileSchema.safeParse(document.value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const keyPath = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') keyPath.push(issue.keys[0]!);
-    const line = lineOf(document.contents, keyPath, lines);
+    const line = document.lineOf(keyPath);
     throw new ActionError(
       `The config file ${configPath}${line ? ` line ${line}` : ''}: ${keyPath.join('.') || 'top level'}: ${issue.message}.`,
       'See the config file reference in the README for the allowed keys.',
@@ -595,7 +586,7 @@ function readConfigFile(source: InputSource, configPath: string, allowInsecureHt
   return parsed.data.instances.map((entry, index) => {
     if (names.has(entry.name)) {
       throw new ActionError(
-        `The config file ${configPath} line ${lineOf(document.contents, ['instances', String(index), 'name'], lines) ?? '?'}: instance "${entry.name}" is listed twice.`,
+        `The config file ${configPath} line ${document.lineOf(['instances', String(index), 'name']) ?? '?'}: instance "${entry.name}" is listed twice.`,
         'Give each Airflow instance once.',
         'config',
       );
@@ -603,23 +594,6 @@ function readConfigFile(source: InputSource, configPath: string, allowInsecureHt
     names.add(entry.name);
     return instanceFromEntry(source, entry, index, allowInsecureHttp);
   });
-}
-
-/** Few aliases are ever needed in a config; many multiply into a structure that exhausts memory (an alias bomb). */
-const MAX_CONFIG_ALIASES = 50;
-
-function toPlain(document: Document, configPath: string): unknown {
-  try {
-    return document.toJS({ maxAliasCount: MAX_CONFIG_ALIASES });
-  } catch (error) {
-    // yaml throws a ReferenceError for an alias count past the limit.
-    if (!(error instanceof ReferenceError)) throw error;
-    throw new ActionError(
-      `The config file ${configPath} uses YAML aliases (*name) that expand too far (more than ${MAX_CONFIG_ALIASES}).`,
-      'Write the instances out without nested aliases.',
-      'config',
-    );
-  }
 }
 
 function instanceFromEntry(source: InputSource, entry: InstanceEntry, index: number, allowInsecureHttp: boolean): AirflowInstanceConfig {
@@ -660,27 +634,4 @@ function instanceFromEntry(source: InputSource, entry: InstanceEntry, index: num
       authInput: `config ${key}.auth`,
     },
   };
-}
-
-/** The 1-based line of a key path in the YAML document, for error messages. */
-function lineOf(node: unknown, keyPath: readonly string[], lines: LineCounter): number | undefined {
-  let current = node as YamlNode | null | undefined;
-  let last: number | undefined;
-  for (const key of keyPath) {
-    if (isMap(current)) {
-      const pair = current.items.find((item) => String((item.key as { value?: unknown } | null)?.value) === key);
-      if (!pair) break;
-      const keyNode = pair.key as YamlNode | null;
-      if (keyNode?.range) last = lines.linePos(keyNode.range[0]).line;
-      current = pair.value as YamlNode | null;
-    } else if (isSeq(current)) {
-      const item = current.items[Number(key)] as YamlNode | undefined;
-      if (!item) break;
-      if (item.range) last = lines.linePos(item.range[0]).line;
-      current = item;
-    } else {
-      break;
-    }
-  }
-  return last;
 }

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   let config: Config | undefined;
   try {
     // Inputs first, so that their secrets are masked before any failure is written.
-    const inputs = readConfig({
+    const inputs = await readConfig({
       input: (name) => runner.getInput(name),
       env: process.env,
       mask: (secret) => {

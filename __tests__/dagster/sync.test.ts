@@ -92,7 +92,7 @@ async function sync(world: World, changes: ChangesStage = pushed(added), planOnl
       ? { 'dagster-cloud-organization': 'hooli', 'dagster-cloud-url': dagster.baseUrl, 'dagster-cloud-api-token': TOKEN }
       : { 'dagster-url': dagster.baseUrl, 'dagster-headers': Object.entries(PROXY_HEADERS).map(([name, value]) => `${name}: ${value}`).join('\n') };
   // The Airflow stage is not run here: its URL is only read.
-  const config = readConfig({
+  const config = await readConfig({
     input: (name) => ({ ...inputs, 'airflow-url': 'http://127.0.0.1:9', 'poll-interval': '10ms', 'reload-timeout': '5s', ...world.inputs })[name] ?? '',
     env,
     mask: () => undefined,

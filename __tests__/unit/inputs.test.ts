@@ -20,9 +20,9 @@ function source(inputs: Record<string, string>, env: Record<string, string> = {}
 const airflow = { 'airflow-url': 'https://airflow.example.com' };
 const dagsterPlus = { ...airflow, 'dagster-cloud-organization': 'hooli', 'dagster-cloud-api-token': 'user:tok3n' };
 
-function failure(inputs: Record<string, string>, env: Record<string, string> = {}): ActionError {
+async function failure(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionError> {
   try {
-    readConfig(source(inputs, env));
+    await readConfig(source(inputs, env));
   } catch (error) {
     if (error instanceof ActionError) return error;
     throw error;
@@ -31,17 +31,17 @@ function failure(inputs: Record<string, string>, env: Record<string, string> = {
 }
 
 describe('readConfig', () => {
-  it('builds the Dagster+ endpoint from organization, deployment and region, and masks the token', () => {
+  it('builds the Dagster+ endpoint from organization, deployment and region, and masks the token', async () => {
     const inputs = source({ ...dagsterPlus, 'dagster-cloud-deployment': 'feature-branch-12', 'dagster-cloud-region': 'eu' });
-    const config = readConfig(inputs);
+    const config = await readConfig(inputs);
     expect(config.dagster).toMatchObject({ kind: 'dagster-plus' });
     expect(config.dagster!.endpoint.href).toBe('https://hooli.eu.dagster.cloud/feature-branch-12/graphql');
     expect(config.dagster!.headers['Dagster-Cloud-Api-Token']).toBe('user:tok3n');
     expect(inputs.masked).toContain('user:tok3n');
   });
 
-  it('takes dagster-cloud-url alone as the Dagster+ deployment', () => {
-    const config = readConfig(source({ ...airflow, 'dagster-cloud-url': 'https://hooli.dagster.cloud/staging', 'dagster-cloud-api-token': 'user:tok3n' }));
+  it('takes dagster-cloud-url alone as the Dagster+ deployment', async () => {
+    const config = await readConfig(source({ ...airflow, 'dagster-cloud-url': 'https://hooli.dagster.cloud/staging', 'dagster-cloud-api-token': 'user:tok3n' }));
     expect(config.dagster).toMatchObject({ kind: 'dagster-plus', urlInput: 'dagster-cloud-url' });
     expect(config.dagster!.endpoint.href).toBe('https://hooli.dagster.cloud/staging/graphql');
     expect(config.notChecked).toEqual([]);
@@ -51,29 +51,29 @@ describe('readConfig', () => {
     ['the quick start with empty secrets (a fork pull request)', { ...airflow, 'dagster-cloud-organization': 'hooli', 'dagster-cloud-api-token': '' }, [['dagster', 'dagster-cloud-api-token']]],
     ['no Airflow or Dagster input at all', {}, [['airflow', 'airflow-url'], ['dagster', 'dagster-cloud-organization (Dagster+) or dagster-url (self-hosted)']]],
     ['no Airflow URL', { ...dagsterPlus, 'airflow-url': '' }, [['airflow', 'airflow-url']]],
-  ])('accepts %s, saying what will not be checked and which input to set', (_, inputs, expected) => {
-    const config = readConfig(source(inputs));
+  ])('accepts %s, saying what will not be checked and which input to set', async (_, inputs, expected) => {
+    const config = await readConfig(source(inputs));
     expect(config.notChecked.map((entry) => [entry.system, entry.input])).toEqual(expected);
     expect(config.dryRun).toBe(false);
   });
 
-  it('takes the Dagster+ token from DAGSTER_CLOUD_API_TOKEN when the input is empty', () => {
-    const config = readConfig(source({ ...airflow, 'dagster-cloud-organization': 'hooli' }, { DAGSTER_CLOUD_API_TOKEN: 'from-env' }));
+  it('takes the Dagster+ token from DAGSTER_CLOUD_API_TOKEN when the input is empty', async () => {
+    const config = await readConfig(source({ ...airflow, 'dagster-cloud-organization': 'hooli' }, { DAGSTER_CLOUD_API_TOKEN: 'from-env' }));
     expect(config.dagster!.headers['Dagster-Cloud-Api-Token']).toBe('from-env');
     expect(config.dagster!.endpoint.href).toBe('https://hooli.dagster.cloud/prod/graphql');
   });
 
-  it('serves self-hosted GraphQL under dagster-url and masks custom header values', () => {
+  it('serves self-hosted GraphQL under dagster-url and masks custom header values', async () => {
     const inputs = source({ ...airflow, 'dagster-url': 'https://dagster.internal/prefix', 'dagster-headers': 'X-Api-Key: s3cret\nCookie: session=abc' });
-    const config = readConfig(inputs);
+    const config = await readConfig(inputs);
     expect(config.dagster!.endpoint.href).toBe('https://dagster.internal/prefix/graphql');
     expect(config.dagster!.headers).toEqual({ 'X-Api-Key': 's3cret', Cookie: 'session=abc' });
     expect(inputs.masked).toEqual(expect.arrayContaining(['s3cret', 'session=abc']));
   });
 
-  it('masks the Airflow password and the basic-auth header derived from it', () => {
+  it('masks the Airflow password and the basic-auth header derived from it', async () => {
     const inputs = source({ ...dagsterPlus, 'airflow-url': 'https://airflow.example.com', 'airflow-username': 'admin', 'airflow-password': 'pw' });
-    readConfig(inputs);
+    await readConfig(inputs);
     expect(inputs.masked).toEqual(expect.arrayContaining(['pw', Buffer.from('admin:pw').toString('base64')]));
   });
 
@@ -92,21 +92,21 @@ describe('readConfig', () => {
     [{ ...dagsterPlus, 'dry-run': 'maybe' }, 'dry-run', /not a boolean/],
     [{ ...dagsterPlus, 'airflow-timeout': 'soon' }, 'airflow-timeout', /not a duration/],
     [{ ...dagsterPlus, 'airflow-url': 'https://a.example.com', 'airflow-api-version': 'v3' }, 'airflow-api-version', /not one of/],
-  ])('rejects bad inputs before any request, naming the input (%#)', (inputs, input, message) => {
-    const error = failure(inputs);
+  ])('rejects bad inputs before any request, naming the input (%#)', async (inputs, input, message) => {
+    const error = await failure(inputs);
     expect(error.input).toBe(input);
     expect(error.message).toMatch(message);
     expect(error.fix.length).toBeGreaterThan(10);
   });
 
-  it('allows plain http to loopback, and elsewhere only with allow-insecure-http', () => {
-    expect(readConfig(source({ ...airflow, 'dagster-url': 'http://127.0.0.1:3000', 'dagster-headers': 'X-Api-Key: k' })).dagster!.endpoint.href).toBe('http://127.0.0.1:3000/graphql');
-    const config = readConfig(source({ ...airflow, 'dagster-url': 'http://dagster.svc', 'dagster-headers': 'X-Api-Key: k', 'allow-insecure-http': 'true' }));
+  it('allows plain http to loopback, and elsewhere only with allow-insecure-http', async () => {
+    expect((await readConfig(source({ ...airflow, 'dagster-url': 'http://127.0.0.1:3000', 'dagster-headers': 'X-Api-Key: k' }))).dagster!.endpoint.href).toBe('http://127.0.0.1:3000/graphql');
+    const config = await readConfig(source({ ...airflow, 'dagster-url': 'http://dagster.svc', 'dagster-headers': 'X-Api-Key: k', 'allow-insecure-http': 'true' }));
     expect(config.dagster!.endpoint.protocol).toBe('http:');
   });
 
-  it('works without Airflow or Dagster inputs in a dry run (a pull request from a fork)', () => {
-    const config = readConfig(source({ 'dry-run': 'true' }));
+  it('works without Airflow or Dagster inputs in a dry run (a pull request from a fork)', async () => {
+    const config = await readConfig(source({ 'dry-run': 'true' }));
     expect(config).toMatchObject({ dryRun: true, dagster: undefined, instances: [{ name: undefined, dagsFolders: ['dags'] }] });
   });
 
@@ -122,7 +122,7 @@ describe('the config file', () => {
     return source({ ...dagsterPlus, 'airflow-url': '', config: file, ...inputs }, env);
   }
 
-  it('reads several instances with credentials from environment variables', () => {
+  it('reads several instances with credentials from environment variables', async () => {
     const inputs = withConfig(
       [
         'instances:',
@@ -141,7 +141,7 @@ describe('the config file', () => {
       {},
       { WH_USER: 'svc', WH_PASSWORD: 'pw1', TEAM_A_TOKEN: 'astro-token' },
     );
-    const config = readConfig(inputs);
+    const config = await readConfig(inputs);
     expect(config.instances.map((i) => [i.name, i.airflow?.auth.kind, i.dagsFolders, i.codeLocations])).toEqual([
       ['warehouse', 'password', ['dags'], ['airlift_wh']],
       ['team_a', 'bearer', ['team_a'], []],
@@ -149,35 +149,32 @@ describe('the config file', () => {
     expect(inputs.masked).toEqual(expect.arrayContaining(['pw1', 'astro-token']));
   });
 
-  it('names the line of an unknown key', () => {
-    const error = (() => {
-      try {
-        readConfig(withConfig('instances:\n  - name: wh\n    url: https://a.example.com\n    pasword-env: X\n'));
-      } catch (e) {
-        return e as ActionError;
-      }
-    })();
+  it('names the line of an unknown key', async () => {
+    const error = await readConfig(withConfig('instances:\n  - name: wh\n    url: https://a.example.com\n    pasword-env: X\n')).then(
+      () => undefined,
+      (e: unknown) => e as ActionError,
+    );
     expect(error?.message).toMatch(/line 4: instances\.0\.pasword-env/);
     expect(error?.input).toBe('config');
   });
 
-  it('names the line of a YAML syntax error', () => {
-    expect(() => readConfig(withConfig('instances:\n  - name: wh\n   url: [unclosed\n'))).toThrow(/not valid YAML \(line \d\)/);
+  it('names the line of a YAML syntax error', async () => {
+    await expect(readConfig(withConfig('instances:\n  - name: wh\n   url: [unclosed\n'))).rejects.toThrow(/not valid YAML \(line \d\)/);
   });
 
-  it('refuses a secret variable that is not set, and single-instance inputs next to the file', () => {
-    expect(() => readConfig(withConfig('instances:\n  - name: wh\n    url: https://a.example.com\n    auth: { token-env: NOT_SET }\n'))).toThrow(/NOT_SET, which is not set/);
-    expect(() => readConfig(withConfig('instances:\n  - name: wh\n', { 'airflow-url': 'https://x.example.com' }))).toThrow(/Both config and airflow-url/);
+  it('refuses a secret variable that is not set, and single-instance inputs next to the file', async () => {
+    await expect(readConfig(withConfig('instances:\n  - name: wh\n    url: https://a.example.com\n    auth: { token-env: NOT_SET }\n'))).rejects.toThrow(/NOT_SET, which is not set/);
+    await expect(readConfig(withConfig('instances:\n  - name: wh\n', { 'airflow-url': 'https://x.example.com' }))).rejects.toThrow(/Both config and airflow-url/);
   });
 
-  it('refuses an instance listed twice', () => {
-    expect(() => readConfig(withConfig('instances:\n  - name: wh\n  - name: wh\n'))).toThrow(/line 3: instance "wh" is listed twice/);
+  it('refuses an instance listed twice', async () => {
+    await expect(readConfig(withConfig('instances:\n  - name: wh\n  - name: wh\n'))).rejects.toThrow(/line 3: instance "wh" is listed twice/);
   });
 });
 
 describe('dagster-cloud-url', () => {
-  it('overrides the Dagster+ host and still sends the token header', () => {
-    const config = readConfig(source({ ...dagsterPlus, 'dagster-cloud-url': 'https://hooli.dagster.plus/staging' }));
+  it('overrides the Dagster+ host and still sends the token header', async () => {
+    const config = await readConfig(source({ ...dagsterPlus, 'dagster-cloud-url': 'https://hooli.dagster.plus/staging' }));
     expect(config.dagster!.endpoint.href).toBe('https://hooli.dagster.plus/staging/graphql');
     expect(config.dagster!.headers['Dagster-Cloud-Api-Token']).toBe('user:tok3n');
   });
@@ -186,9 +183,9 @@ describe('dagster-cloud-url', () => {
 describe('rebuild-workflow', () => {
   const workflow = { ...dagsterPlus, 'rebuild-workflow': 'acme/dagster-project/.github/workflows/deploy.yml@main' };
 
-  it('reads the workflow to dispatch, masks rebuild-token, and takes the API from GITHUB_API_URL', () => {
+  it('reads the workflow to dispatch, masks rebuild-token, and takes the API from GITHUB_API_URL', async () => {
     const inputs = source({ ...workflow, 'rebuild-token': 'ghp_r3build', 'rebuild-timeout': '45m' }, { GITHUB_API_URL: 'https://ghe.example.com/api/v3' });
-    const config = readConfig(inputs);
+    const config = await readConfig(inputs);
     expect(config.rebuild).toEqual({
       owner: 'acme',
       repo: 'dagster-project',
@@ -202,8 +199,8 @@ describe('rebuild-workflow', () => {
     expect(inputs.masked).toContain('ghp_r3build');
   });
 
-  it('starts it with repository_dispatch when rebuild-event-type is set, and falls back to github-token and api.github.com', () => {
-    const config = readConfig(source({ ...workflow, 'rebuild-workflow': 'acme/dagster-project/.github/workflows/deploy.yml', 'rebuild-event-type': 'airlift-rebuild', 'github-token': 'ghs_job' }));
+  it('starts it with repository_dispatch when rebuild-event-type is set, and falls back to github-token and api.github.com', async () => {
+    const config = await readConfig(source({ ...workflow, 'rebuild-workflow': 'acme/dagster-project/.github/workflows/deploy.yml', 'rebuild-event-type': 'airlift-rebuild', 'github-token': 'ghs_job' }));
     expect(config.rebuild).toMatchObject({
       trigger: { kind: 'repository_dispatch', eventType: 'airlift-rebuild' },
       token: 'ghs_job',
@@ -213,11 +210,11 @@ describe('rebuild-workflow', () => {
     expect(config.rebuild!.apiUrl.href).toBe('https://api.github.com/');
   });
 
-  it('is off by default, with a 5 minute state-refresh-timeout', () => {
-    const config = readConfig(source(dagsterPlus));
+  it('is off by default, with a 5 minute state-refresh-timeout', async () => {
+    const config = await readConfig(source(dagsterPlus));
     expect(config.rebuild).toBeUndefined();
     expect(config.stateRefreshTimeoutMs).toBe(300_000);
-    expect(readConfig(source({ ...dagsterPlus, 'state-refresh-timeout': '90s' })).stateRefreshTimeoutMs).toBe(90_000);
+    expect((await readConfig(source({ ...dagsterPlus, 'state-refresh-timeout': '90s' }))).stateRefreshTimeoutMs).toBe(90_000);
   });
 
   it.each([
@@ -229,8 +226,8 @@ describe('rebuild-workflow', () => {
     ['an event type over 100 characters', { ...workflow, 'rebuild-event-type': 'x'.repeat(101) }, 'rebuild-event-type', /longer than 100/, /at most 100/],
     ['a rebuild-timeout that is not a duration', { ...workflow, 'github-token': 't', 'rebuild-timeout': 'soon' }, 'rebuild-timeout', /not a duration/, /10m/],
     ['a state-refresh-timeout that is not a duration', { 'state-refresh-timeout': '-1' }, 'state-refresh-timeout', /not a duration/, /10m/],
-  ])('refuses %s, naming the input and the fix', (_, inputs, input, message, fix) => {
-    const error = failure({ ...dagsterPlus, ...inputs });
+  ])('refuses %s, naming the input and the fix', async (_, inputs, input, message, fix) => {
+    const error = await failure({ ...dagsterPlus, ...inputs });
     expect(error.input).toBe(input);
     expect(error.message).toMatch(message);
     expect(error.fix).toMatch(fix);

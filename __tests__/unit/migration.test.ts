@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkState, type InstanceState } from '../../src/migration/check.js';
 import { dagsterImpact, unaffectedLocations } from '../../src/migration/impact.js';
-import { isStateFile, parseStateFile } from '../../src/migration/state-file.js';
+import { isStateFile } from '../../src/migration/state-file.js';
+import { parseStateFile } from '../../src/migration/state-parse.js';
 import type { DagChange } from '../../src/model.js';
 
 const FILE = 'dags/proxied_state/orders.yaml';

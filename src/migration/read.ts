@@ -6,7 +6,7 @@ import type { Revisions } from '../changes/revisions.js';
 import { readDagFile, type ReadOptions } from '../dags/index.js';
 import type { PushRange } from '../model.js';
 import type { DagAtHead, InstanceState } from './check.js';
-import { isStateFile, parseStateFile, type StateFile } from './state-file.js';
+import { isStateFile, type StateFile } from './state-file.js';
 
 const STATE_FOLDER = 'proxied_state';
 const APPLIES = 'proxying_to_dagster';
@@ -62,6 +62,8 @@ function servedBy(folder: string, instance: InstanceFolders): boolean {
 }
 
 async function parseAll(revisions: Revisions, rev: string, paths: readonly string[]): Promise<StateFile[]> {
+  if (!paths.length) return [];
+  const { parseStateFile } = await import('./state-parse.js');
   const files = await Promise.all(paths.map(async (path) => ({ path, text: await revisions.readFile(rev, path) })));
   return files.flatMap(({ path, text }) => (text === null ? [] : [parseStateFile(path, text)]));
 }
