@@ -35,6 +35,9 @@ export class GitRevisions implements Revisions {
   }
 
   async changedFiles(base: string, head: string): Promise<FileChange[]> {
+    // The batch starts while git diffs: every path the diff does not name (an .airflowignore) is
+    // looked up from the revisions' root folders, asked for here.
+    for (const rev of [base, head]) void this.folder(`${rev}^{tree}`, rev.length / 2).catch(() => undefined);
     // Two commits given: git compares their trees, whatever lies between.
     const { stdout } = await runGit(
       ['diff', '--no-ext-diff', '--no-textconv', '--raw', '--no-abbrev', '-z', '-M', '-C', base, head, '--'],
@@ -216,11 +219,13 @@ const FETCH_TIMEOUT_MS = 120_000;
  */
 export async function prepareGitRange(repoDir: string, range: Exclude<EventRange, { kind: 'skip' }>, log: DebugLog): Promise<CheckRange> {
   // Each question is a git process of its own: the first ones are asked together.
-  const [repo, hasHead, hasBase] = await Promise.all([
+  const [repo, hasHead, hasBase, ancestry] = await Promise.all([
     LocalRepo.open(repoDir, log),
     // A folder git cannot run in is reported by open(), as GitUnavailable.
     hasCommit(repoDir, range.head).catch(() => false),
     range.kind === 'diff' ? hasCommit(repoDir, range.base).catch(() => false) : Promise.resolve(false),
+    // Usually both commits are there: their ancestry is asked now too (again below after a fetch).
+    range.kind === 'diff' ? isAncestor(repoDir, range.base, range.head).catch(() => undefined) : Promise.resolve(undefined),
   ]);
   switch (range.kind) {
     case 'full':
@@ -233,7 +238,7 @@ export async function prepareGitRange(repoDir: string, range: Exclude<EventRange
         await repo.deepenUntil([range.head], () => repo.has(range.base), DEEPEN_STEPS.slice(0, 2));
       }
       await repo.require(range.base, hasBase);
-      const ancestor = await repo.isAncestor(range.base, range.head);
+      const ancestor = hasHead && hasBase && ancestry !== undefined ? ancestry : await repo.isAncestor(range.base, range.head);
       // In a shallow clone "not an ancestor" may only mean "history cut off": then the event's word stands.
       const forced = ancestor ? false : repo.shallow ? range.forced : true;
       if (forced !== range.forced) log(`git: ${range.base.slice(0, 12)} is ${ancestor ? '' : 'not '}an ancestor of ${range.head.slice(0, 12)}`);
@@ -319,9 +324,8 @@ class LocalRepo {
     throw new GitUnavailable(`branch ${revision.name} is not in the clone and could not be fetched from origin`);
   }
 
-  async isAncestor(base: string, head: string): Promise<boolean> {
-    const { code } = await runGit(['merge-base', '--is-ancestor', base, head], { cwd: this.dir, okCodes: [1] });
-    return code === 0;
+  isAncestor(base: string, head: string): Promise<boolean> {
+    return isAncestor(this.dir, base, head);
   }
 
   async mergeBase(a: string, b: string): Promise<string | null> {
@@ -333,6 +337,11 @@ class LocalRepo {
     const { stdout, code } = await runGit(['rev-parse', '--verify', '--quiet', `${name}^{commit}`], { cwd: this.dir, okCodes: [1] });
     return code === 0 ? stdout.toString('utf8').trim() : null;
   }
+}
+
+async function isAncestor(dir: string, base: string, head: string): Promise<boolean> {
+  const { code } = await runGit(['merge-base', '--is-ancestor', base, head], { cwd: dir, okCodes: [1] });
+  return code === 0;
 }
 
 async function hasCommit(dir: string, commit: string): Promise<boolean> {
