@@ -299,6 +299,11 @@ async function runOnce(repo: BenchRepo, flags: Flags, kind: Kind): Promise<RunRe
   }
 }
 
+function discoveryMs(lines: readonly string[]): number | undefined {
+  const said = lines.map((text) => /^Dagster listed \d+ code locations? in (\d+) ms\.$/.exec(text)).find(Boolean);
+  return said ? Number(said[1]) : undefined;
+}
+
 function analyse(repo: BenchRepo, world: World, kind: Kind, action: BenchActionRun, simulatorCpuMs: number, flags: Flags): RunResult {
   const { synthetic } = repo;
   const report = action.report;
@@ -314,14 +319,16 @@ function analyse(repo: BenchRepo, world: World, kind: Kind, action: BenchActionR
     end: at((text) => text.startsWith('result: ')),
   };
   const between = (from: number | undefined, to: number | undefined) => (from !== undefined && to !== undefined ? to - from : undefined);
-  // The action reads the push before discovering Dagster when every instance is named, after it
-  // otherwise: a group ends where the next one starts, whichever that is.
+  // The action reads the push while Dagster answers when every instance is named (discovery's group
+  // is written after the push's), and asks Dagster first otherwise: a group ends where the next one
+  // starts, whichever that is.
   const groupStarts = [marks.connect, marks.discover, marks.changes, marks.wait, marks.dagster, marks.end].filter((mark): mark is number => mark !== undefined);
   const nextGroup = (from: number | undefined) => (from === undefined ? undefined : groupStarts.filter((start) => start > from).sort((a, b) => a - b)[0]);
   const phases: Phases = {
     startup: marks.connect,
     connect: between(marks.connect, nextGroup(marks.connect)),
-    discovery: between(marks.discover, nextGroup(marks.discover)),
+    // Discovery runs beside the reading; its own line says how long Dagster took to answer.
+    discovery: discoveryMs(action.lines.map((line) => line.text)) ?? between(marks.discover, nextGroup(marks.discover)),
     git: between(marks.changes, marks.range),
     reading: between(marks.range, marks.read),
     airflowWait: between(marks.wait, marks.dagster),

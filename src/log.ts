@@ -39,3 +39,37 @@ export function inert(text: string, token: () => string = randomUUID): string {
   while (text.includes(fence)) fence = token();
   return `::stop-commands::${fence}\n${text}\n::${fence}::`;
 }
+
+type HeldLine = { readonly kind: 'info' | 'debug' | 'warning'; readonly message: string } | { readonly kind: 'group'; readonly name: string; readonly lines: HeldLine[] };
+
+/**
+ * A logger for work that runs beside another logging stage: its lines are held and written when
+ * `replay` is called, so the runner's log groups do not interleave.
+ */
+export function heldLogger(): { readonly log: Logger; replay(into: Logger): Promise<void> } {
+  const root: HeldLine[] = [];
+  let current = root;
+  const log: Logger = {
+    info: (message) => current.push({ kind: 'info', message }),
+    debug: (message) => current.push({ kind: 'debug', message }),
+    warning: (message) => current.push({ kind: 'warning', message }),
+    group: async (name, work) => {
+      const outer = current;
+      const lines: HeldLine[] = [];
+      outer.push({ kind: 'group', name, lines });
+      current = lines;
+      try {
+        return await work();
+      } finally {
+        current = outer;
+      }
+    },
+  };
+  const replay = async (into: Logger, lines: readonly HeldLine[]): Promise<void> => {
+    for (const line of lines) {
+      if (line.kind === 'group') await into.group(line.name, () => replay(into, line.lines));
+      else into[line.kind](line.message);
+    }
+  };
+  return { log, replay: (into) => replay(into, root) };
+}

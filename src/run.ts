@@ -3,7 +3,7 @@
 // and the stages that need its result are skipped, so the report always says
 // what happened.
 import type { Config } from './inputs.js';
-import type { Logger } from './log.js';
+import { heldLogger, type Logger } from './log.js';
 import { ActionError, type PushRange } from './model.js';
 import type { Failure, NotChecked, RunReport, RunResult, Stage } from './outcome.js';
 import { REPORT_SCHEMA_VERSION } from './outcome.js';
@@ -57,16 +57,16 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
 
   let discovery: DagsterDiscovery | undefined;
   let unknownLocations = false;
-  const discover = async () => {
+  const discover = async (into: Logger, parseAfter?: Promise<void>) => {
     if (!dagsterStage) return;
     try {
-      discovery = await timed('dagsterMs', () => log.group('Discover Dagster code locations', () => dagsterStage.discoverDagster(config, log)));
+      discovery = await timed('dagsterMs', () => into.group('Discover Dagster code locations', () => dagsterStage.discoverDagster(config, into, parseAfter)));
     } catch (error) {
       record('dagster', error);
       return;
     }
-    // The locations the inputs name are checked as soon as Dagster lists its own: a typo fails now,
-    // not after the wait for Airflow.
+    // The locations the inputs name are checked as soon as Dagster lists its own: a typo fails
+    // before the wait for Airflow.
     try {
       dagsterStage.selectLocations(config, discovery.locations, new Map([['config', config.instances.flatMap((instance) => instance.codeLocations)]]));
     } catch (error) {
@@ -85,12 +85,25 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
     }
   };
 
-  // Dagster is asked first only when it must name an unnamed instance. Otherwise the push is read
-  // first: the parser's memory is given back before Dagster's answer, the largest, is parsed.
-  const [first, second] = config.instances.every((instance) => instance.name) ? [readPush, discover] : [discover, readPush];
-  await first();
-  betweenStages();
-  await second();
+  if (config.instances.every((instance) => instance.name)) {
+    // Dagster's answer is the server's work and reading the push is the action's: both at once.
+    // The answer is parsed after the push is read and the parser's memory given back (the two
+    // largest holdings of the run do not meet), and discovery's lines are held until then, so the
+    // log's groups stay apart.
+    const held = heldLogger();
+    let pushRead = () => {};
+    const discovering = discover(held.log, new Promise<void>((resolve) => (pushRead = resolve)));
+    await readPush();
+    betweenStages();
+    pushRead();
+    await discovering;
+    await held.replay(log);
+  } else {
+    // Dagster must name an unnamed instance before the push is read.
+    await discover(log);
+    betweenStages();
+    await readPush();
+  }
   betweenStages();
 
   const pullRequest = context.eventName.startsWith('pull_request');

@@ -120,14 +120,27 @@ describe('end to end', () => {
     }
   });
 
-  it('reads the push before asking Dagster when the instance is named, and asks Dagster first when it must name it', async () => {
+  it('asks Dagster while it reads the push when the instance is named, keeping each log group whole; asks Dagster first when it must name it', async () => {
     const s = await world();
     s.publishHead({ delayMs: 0 });
     const groups = (run: ActionRun) => run.stdout.split('\n').filter((line) => line.startsWith('::group::')).slice(0, 3);
+    /** The lines of the group named `name`, up to its ::endgroup::. */
+    const groupLines = (run: ActionRun, name: string) => {
+      const lines = run.stdout.split('\n');
+      const start = lines.indexOf(`::group::${name}`);
+      return lines.slice(start + 1, start + lines.slice(start).indexOf('::endgroup::'));
+    };
 
+    // Dagster answers slowly: its lines still come as one group, after the push's.
+    s.dagster.faults.push({ kind: 'latency', ms: 400, match: 'AirliftSyncWorkspace' });
     const named = await act(s);
     expect(named.outputs.result, named.stdout).toBe('synced');
     expect(groups(named)).toEqual(['::group::Connect to Airflow', '::group::Read the pushed DAG changes', '::group::Discover Dagster code locations']);
+    const discovery = groupLines(named, 'Discover Dagster code locations');
+    expect(discovery.at(-1)).toMatch(/^Dagster listed \d+ code locations in \d+ ms\.$/);
+    expect(Number(/in (\d+) ms/.exec(discovery.at(-1)!)![1])).toBeGreaterThanOrEqual(400);
+    expect(groupLines(named, 'Read the pushed DAG changes').some((line) => /DAG changes in \d+ DAGs read/.test(line))).toBe(true);
+    expect(groupLines(named, 'Read the pushed DAG changes').join('\n')).not.toContain('Dagster listed');
 
     // The simulated Dagster mirrors two instances, so an unnamed one cannot be told apart: the run
     // stops before reading the push.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inert } from '../../src/log.js';
+import { heldLogger, inert, type Logger } from '../../src/log.js';
 
 // What the runner does with a stdout line (actions/runner ActionCommand.TryParseV2): after leading
 // spaces, `::name ...::data` is a command, unless a `::stop-commands::TOKEN` line came before and its
@@ -42,5 +42,55 @@ describe('log lines from servers and pushers', () => {
     const written = inert('x\n::abc::\n::error::forged', () => tokens.shift()!);
     expect(written.startsWith('::stop-commands::def\n')).toBe(true);
     expect(commandsRun(written)).toEqual([]);
+  });
+});
+
+describe('a held logger (work that runs beside a logging stage)', () => {
+  function recording(): { log: Logger; lines: string[] } {
+    const lines: string[] = [];
+    const log: Logger = {
+      info: (message) => lines.push(message),
+      debug: (message) => lines.push(`debug ${message}`),
+      warning: (message) => lines.push(`warning ${message}`),
+      group: async (name, work) => {
+        lines.push(`group ${name}`);
+        try {
+          return await work();
+        } finally {
+          lines.push('endgroup');
+        }
+      },
+    };
+    return { log, lines };
+  }
+
+  it('writes nothing until replayed, then every line in order, in its groups', async () => {
+    const { log, lines } = recording();
+    const held = heldLogger();
+    const result = await held.log.group('Discover', async () => {
+      held.log.info('a');
+      held.log.debug('b');
+      return 7;
+    });
+    held.log.warning('c');
+    log.info('meanwhile');
+    expect(result).toBe(7);
+    expect(lines).toEqual(['meanwhile']);
+    await held.replay(log);
+    expect(lines).toEqual(['meanwhile', 'group Discover', 'a', 'debug b', 'endgroup', 'warning c']);
+  });
+
+  it('keeps the lines of a group whose work failed', async () => {
+    const { log, lines } = recording();
+    const held = heldLogger();
+    await expect(
+      held.log.group('Discover', async () => {
+        held.log.info('asked');
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
+    held.log.info('after');
+    await held.replay(log);
+    expect(lines).toEqual(['group Discover', 'asked', 'endgroup', 'after']);
   });
 });

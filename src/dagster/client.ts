@@ -24,6 +24,11 @@ export interface SendOptions {
   readonly requestTimeoutMs?: number;
   /** False for a mutation: resent only when the server cannot have acted on it. Default true. */
   readonly idempotent?: boolean;
+  /**
+   * The answer is parsed only once this settles: a large answer that arrives while the action is
+   * busy elsewhere waits as text, not as the objects it becomes, and memory peaks stay apart.
+   */
+  readonly parseAfter?: Promise<void>;
 }
 
 export interface DagsterClient {
@@ -43,7 +48,7 @@ export async function connectDagster(connection: DagsterConnection, deadline: De
   let requestCount = 0;
   const send = <T>(operation: Operation, shape: z.ZodType<T>, variables?: Record<string, unknown>, options?: SendOptions) => {
     requestCount++;
-    return sendOperation(connection, operation, shape, variables, options?.deadline ?? deadline, options?.requestTimeoutMs, options?.idempotent ?? true);
+    return sendOperation(connection, operation, shape, variables, { ...options, deadline: options?.deadline ?? deadline });
   };
   const capabilities = await learnCapabilities(connection.target, send);
   const lacking = (operation: Operation) => operation.requires.filter((member) => !capabilities.members.has(member));
@@ -103,16 +108,14 @@ async function sendOperation<T>(
   operation: Operation,
   shape: z.ZodType<T>,
   variables: Record<string, unknown> | undefined,
-  deadline: Deadline,
-  requestTimeoutMs: number | undefined,
-  idempotent: boolean,
+  { deadline, requestTimeoutMs, idempotent = true, parseAfter }: SendOptions & { readonly deadline: Deadline },
 ): Promise<T> {
   const through = requestTimeoutMs === undefined ? target : { ...target, requestTimeoutMs };
   // fetchThrough parses the body once (it must, to tell a login page or garbage from JSON) and hands
   // graphql-request the parsed value: a second JSON.parse of a large workspace answer doubles its memory.
   let body: unknown;
   const graphql = new GraphQLClient(new URL(graphqlPath, target.baseUrl).href, {
-    fetch: fetchThrough(through, graphqlPath, deadline, idempotent, (parsed) => (body = parsed)),
+    fetch: fetchThrough(through, graphqlPath, { deadline, idempotent, parseAfter }, (parsed) => (body = parsed)),
     jsonSerializer: { stringify: JSON.stringify, parse: () => body },
   });
   let data: unknown;
@@ -136,7 +139,12 @@ async function sendOperation<T>(
  * A fetch for graphql-request that goes through http.request and accepts only JSON bodies: the parsed
  * body goes to `parsed`, and the Response graphql-request gets carries no text.
  */
-function fetchThrough(target: HttpTarget, path: string, deadline: Deadline, idempotent: boolean, parsed: (body: unknown) => void): typeof fetch {
+function fetchThrough(
+  target: HttpTarget,
+  path: string,
+  { deadline, idempotent, parseAfter }: { readonly deadline: Deadline; readonly idempotent: boolean; readonly parseAfter?: Promise<void> },
+  parsed: (body: unknown) => void,
+): typeof fetch {
   return async (_url, init) => {
     const response = await request(target, {
       method: 'POST',
@@ -148,6 +156,7 @@ function fetchThrough(target: HttpTarget, path: string, deadline: Deadline, idem
       accept: [400],
       answers: caughtError,
     });
+    await parseAfter;
     // Throws on a login page (auth) or a body that is not JSON (garbage).
     parsed(parseJson(target, `POST ${new URL(path, target.baseUrl).pathname}`, response));
     // graphql-request makes any non-2xx status an error: a caught error's answer goes to it as the answer it is.

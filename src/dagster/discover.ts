@@ -36,13 +36,13 @@ export interface LocationView {
   readonly stateKeys: readonly StateKey[];
 }
 
-export async function discoverLocations(client: DagsterClient, deadline?: Deadline): Promise<LocationView[]> {
+export async function discoverLocations(client: DagsterClient, deadline?: Deadline, parseAfter?: Promise<void>): Promise<LocationView[]> {
   const operation = client.supports(WORKSPACE) ? WORKSPACE : WORKSPACE_LEGACY;
   // Read before the workspace, which the legacy document reads without them, so that each entry
   // becomes its view as soon as it is validated.
-  const states = operation === WORKSPACE_LEGACY && client.supports(WORKSPACE_DEFS_STATE) ? await readStates(client, deadline) : undefined;
+  const states = operation === WORKSPACE_LEGACY && client.supports(WORKSPACE_DEFS_STATE) ? await readStates(client, deadline, parseAfter) : undefined;
   const keep = (entry: LocationEntry) => toLocationView(states ? { ...entry, defsStateInfo: states.get(entry.name) ?? null } : entry);
-  const workspace = (await client.send(operation, workspaceData(keep), undefined, { deadline })).workspaceOrError;
+  const workspace = (await client.send(operation, workspaceData(keep), undefined, { deadline, parseAfter })).workspaceOrError;
   if (workspace.__typename === 'PythonError') throw workspaceError(workspace.message);
   return workspace.locationEntries.sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -52,8 +52,8 @@ export function showsDefsState(client: DagsterClient): boolean {
   return client.supports(WORKSPACE) || client.supports(WORKSPACE_DEFS_STATE);
 }
 
-async function readStates(client: DagsterClient, deadline: Deadline | undefined): Promise<Map<string, LocationEntry['defsStateInfo']>> {
-  const workspace = (await client.send(WORKSPACE_DEFS_STATE, defsStateData, undefined, { deadline })).workspaceOrError;
+async function readStates(client: DagsterClient, deadline: Deadline | undefined, parseAfter: Promise<void> | undefined): Promise<Map<string, LocationEntry['defsStateInfo']>> {
+  const workspace = (await client.send(WORKSPACE_DEFS_STATE, defsStateData, undefined, { deadline, parseAfter })).workspaceOrError;
   if (workspace.__typename === 'PythonError') throw workspaceError(workspace.message);
   return new Map(workspace.locationEntries.map((entry) => [entry.name, entry.defsStateInfo]));
 }

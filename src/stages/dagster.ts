@@ -31,19 +31,23 @@ export interface DagsterDiscovery {
   readonly base: Omit<DagsterReport, 'locations' | 'status' | 'requests'>;
 }
 
-export async function discoverDagster(config: Config, log: Logger): Promise<DagsterDiscovery> {
+/** `parseAfter`: Dagster's answer is parsed only once it settles (see SendOptions). */
+export async function discoverDagster(config: Config, log: Logger, parseAfter?: Promise<void>): Promise<DagsterDiscovery> {
   const dagster = config.dagster!;
   const connection = dagsterConnection(dagster, (line) => log.debug(line));
   // A user's short reload-timeout bounds discovery too: a server that stalls must not hold the run for two minutes.
   const deadline = deadlineIn(Math.min(DISCOVERY_TIMEOUT_MS, config.reloadTimeoutMs));
+  const started = Date.now();
   const client = await connectDagster(connection, deadline);
-  const locations = await discoverLocations(client, deadline);
+  const locations = await discoverLocations(client, deadline, parseAfter);
   for (const location of locations) {
     const instances = [...location.airflow.keys()];
     log.info(
       `${location.name}: ${location.loadStatus}${location.loadError ? ' with a load error' : ''}${instances.length ? `, mirrors ${instances.map((instance) => `${instance} (${location.airflow.get(instance)!.size} DAGs)`).join(', ')}` : ''}`,
     );
   }
+  // Said with its time: the lines are written after the push is read, which discovery runs beside.
+  log.info(`Dagster listed ${locations.length} code location${locations.length === 1 ? '' : 's'} in ${Date.now() - started} ms.`);
   return { client, locations, base: { kind: dagster.kind, url: dagster.endpoint.href } };
 }
 
