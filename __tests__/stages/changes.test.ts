@@ -1,31 +1,17 @@
 // The changes stage on real git repositories: what a push changes, per Airflow instance.
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/inputs.js';
-import type { Logger } from '../../src/log.js';
-import type { RunContext } from '../../src/context.js';
 import { readChanges, type NamedInstance } from '../../src/stages/changes.js';
-import { createRepo, pushPayload, type GitRepo } from '../../sim/git-repo.js';
+import { createRepo, type GitRepo } from '../../sim/git-repo.js';
+import { pushContext, silentLog, stageConfig } from '../support/changes-stage.js';
 
 const repos: GitRepo[] = [];
 afterAll(() => repos.forEach((repo) => repo.remove()));
 
-const log: Logger = { info: () => {}, debug: () => {}, warning: () => {}, group: (_, work) => work() };
-const config = { includeTags: false, githubToken: '' } as Config;
+const log = silentLog;
+const config = stageConfig;
 
 const dag = (id: string, extra = '') => `from airflow import DAG\nfrom airflow.operators.empty import EmptyOperator\n${extra}\nwith DAG("${id}") as dag:\n    EmptyOperator(task_id="only")\n`;
 
-function context(repo: GitRepo, before: string, after: string): RunContext {
-  return {
-    eventName: 'push',
-    payload: pushPayload(repo, before, after),
-    workspace: repo.dir,
-    sha: after,
-    repository: 'acme/airflow-dags',
-    serverUrl: 'https://github.com',
-    apiUrl: 'http://127.0.0.1:9',
-    startedAt: Date.now(),
-  };
-}
 
 function instance(name: string, folder: string, index = 0): NamedInstance {
   return { index, name, dagsFolders: [folder], ignoreSyntax: 'auto', airflowMajor: 2 };
@@ -42,7 +28,7 @@ describe('readChanges', () => {
       'dags/standalone.py': dag('standalone'),
     });
     const head = repo.commit('change the helper', { 'dags/common/util.py': 'def owner():\n    return "platform"\n' });
-    const stage = await readChanges(config, context(repo, base, head), [instance('prod', 'dags')], log);
+    const stage = await readChanges(config, pushContext(repo, base, head), [instance('prod', 'dags')], log);
     expect(stage.report.dags).toEqual([
       expect.objectContaining({ dagId: 'uses_util', kind: 'unchanged', file: 'dags/uses_util.py', via: { module: 'common.util' } }),
     ]);
@@ -69,7 +55,7 @@ describe('readChanges', () => {
       'dags/quality.py': importer,
     });
     const head = repo.commit('rename a check', { 'dags/common/tasks.py': checks('["rows", "freshness"]') });
-    const stage = await readChanges(config, context(repo, base, head), [instance('prod', 'dags')], log);
+    const stage = await readChanges(config, pushContext(repo, base, head), [instance('prod', 'dags')], log);
     expect(stage.report.dags).toEqual([
       expect.objectContaining({
         dagId: 'quality',
@@ -90,7 +76,7 @@ describe('readChanges', () => {
     repos.push(repo);
     const base = repo.commit('base', { 'team_a/a.py': dag('a'), 'team_b/b.py': dag('b') });
     const head = repo.commit('edit both', { 'team_a/a2.py': dag('a2'), 'team_b/b.py': null });
-    const stage = await readChanges(config, context(repo, base, head), [instance('alpha', 'team_a'), instance('beta', 'team_b', 1)], log);
+    const stage = await readChanges(config, pushContext(repo, base, head), [instance('alpha', 'team_a'), instance('beta', 'team_b', 1)], log);
     expect(stage.report.dags.map((change) => [change.instance, change.dagId, change.kind])).toEqual([
       ['alpha', 'a2', 'added'],
       ['beta', 'b', 'removed'],
@@ -103,7 +89,7 @@ describe('readChanges', () => {
     repos.push(repo);
     const base = repo.commit('base', { 'dags/etl.py': dag('etl') });
     const head = repo.commit('break it', { 'dags/etl.py': `${dag('etl')}\ndef broken(:\n    pass\n` });
-    const stage = await readChanges(config, context(repo, base, head), [instance('prod', 'dags')], log);
+    const stage = await readChanges(config, pushContext(repo, base, head), [instance('prod', 'dags')], log);
     expect(stage.report.syntaxErrors).toEqual([expect.objectContaining({ file: 'dags/etl.py', line: 7 })]);
     expect(stage.report.dags).toEqual([expect.objectContaining({ dagId: 'etl', partial: true })]);
   });

@@ -2,10 +2,8 @@
 // pushed DAG file imports, and dagster-airlift's proxied_state folders, on real git repositories.
 import { afterAll, describe, expect, it } from 'vitest';
 import { startGitHubSimulator } from '../../sim/github.js';
-import { createRepo, pushPayload, type GitRepo } from '../../sim/git-repo.js';
-import type { RunContext } from '../../src/context.js';
-import type { Config } from '../../src/inputs.js';
-import type { Logger } from '../../src/log.js';
+import { createRepo, type GitRepo } from '../../sim/git-repo.js';
+import { pushContext, silentLog, stageConfig } from '../support/changes-stage.js';
 import { GitHubApiRevisions } from '../../src/github/revisions-api.js';
 import { readMigration } from '../../src/migration/index.js';
 import { readChanges, type NamedInstance } from '../../src/stages/changes.js';
@@ -13,21 +11,9 @@ import { readChanges, type NamedInstance } from '../../src/stages/changes.js';
 const repos: GitRepo[] = [];
 afterAll(() => repos.forEach((repo) => repo.remove()));
 
-const log: Logger = { info: () => {}, debug: () => {}, warning: () => {}, group: (_, work) => work() };
-const config = { includeTags: false, githubToken: '' } as Config;
+const log = silentLog;
+const config = stageConfig;
 
-function context(repo: GitRepo, before: string, after: string): RunContext {
-  return {
-    eventName: 'push',
-    payload: pushPayload(repo, before, after),
-    workspace: repo.dir,
-    sha: after,
-    repository: 'acme/airflow-dags',
-    serverUrl: 'https://github.com',
-    apiUrl: 'http://127.0.0.1:9',
-    startedAt: Date.now(),
-  };
-}
 
 const instance = (folder: string): NamedInstance => ({ index: 0, name: 'prod', dagsFolders: [folder], ignoreSyntax: 'auto', airflowMajor: 2 });
 
@@ -47,7 +33,7 @@ describe('a push of one DAG file', () => {
       'dags/etl.py': etl('build()'),
     });
     const head = repo.commit('publish', { 'dags/etl.py': etl('build() >> EmptyOperator(task_id="publish")') });
-    const stage = await readChanges(config, context(repo, base, head), [instance('dags')], log);
+    const stage = await readChanges(config, pushContext(repo, base, head), [instance('dags')], log);
     expect(stage.report.dags).toEqual([
       expect.objectContaining({ dagId: 'orders', kind: 'modified', file: 'dags/etl.py', tasksAdded: ['publish'], tasksRemoved: [], edgesAdded: [['load', 'publish']], partial: false }),
     ]);
@@ -71,7 +57,7 @@ describe('a push of one DAG file', () => {
       'airflow/dags/etl.py': 'from airflow import DAG\nfrom airflow.operators.empty import EmptyOperator\n\nwith DAG("etl") as dag:\n    EmptyOperator(task_id="extract") >> EmptyOperator(task_id="load")\n',
       'airflow/proxied_state/gone.yaml': null,
     });
-    const stage = await readChanges(config, context(repo, base, head), [instance('airflow/dags')], log);
+    const stage = await readChanges(config, pushContext(repo, base, head), [instance('airflow/dags')], log);
     const expected = {
       // Every folder at head, served or not, as the report names them.
       folders: ['airflow/dags/proxied_state', 'airflow/proxied_state', 'elsewhere/proxied_state'],
