@@ -40,18 +40,19 @@ export function inert(text: string, token: () => string = randomUUID): string {
   return `::stop-commands::${fence}\n${text}\n::${fence}::`;
 }
 
-type HeldLine = { readonly kind: 'info' | 'debug' | 'warning'; readonly message: string } | { readonly kind: 'group'; readonly name: string; readonly lines: HeldLine[] };
+type HeldLine = { readonly kind: 'info' | 'warning'; readonly message: string } | { readonly kind: 'group'; readonly name: string; readonly lines: HeldLine[] };
 
 /**
- * A logger for work that runs beside another logging stage: its lines are held and written when
- * `replay` is called, so the runner's log groups do not interleave.
+ * A logger for work that runs beside another logging stage: its lines are held and written to
+ * `into` when `replay` is called, so the runner's log groups do not interleave. Debug lines are
+ * written at once: they say when each request and retry happened, which is what they are read for.
  */
-export function heldLogger(): { readonly log: Logger; replay(into: Logger): Promise<void> } {
+export function heldLogger(into: Logger): { readonly log: Logger; replay(): Promise<void> } {
   const root: HeldLine[] = [];
   let current = root;
   const log: Logger = {
     info: (message) => current.push({ kind: 'info', message }),
-    debug: (message) => current.push({ kind: 'debug', message }),
+    debug: (message) => into.debug(message),
     warning: (message) => current.push({ kind: 'warning', message }),
     group: async (name, work) => {
       const outer = current;
@@ -65,11 +66,11 @@ export function heldLogger(): { readonly log: Logger; replay(into: Logger): Prom
       }
     },
   };
-  const replay = async (into: Logger, lines: readonly HeldLine[]): Promise<void> => {
+  const replay = async (lines: readonly HeldLine[]): Promise<void> => {
     for (const line of lines) {
-      if (line.kind === 'group') await into.group(line.name, () => replay(into, line.lines));
+      if (line.kind === 'group') await into.group(line.name, () => replay(line.lines));
       else into[line.kind](line.message);
     }
   };
-  return { log, replay: (into) => replay(into, root) };
+  return { log, replay: () => replay(root) };
 }

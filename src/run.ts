@@ -88,16 +88,16 @@ export async function run(config: Config, context: RunContext, log: Logger): Pro
   if (config.instances.every((instance) => instance.name)) {
     // Dagster's answer is the server's work and reading the push is the action's: both at once.
     // The answer is parsed after the push is read and the parser's memory given back (the two
-    // largest holdings of the run do not meet), and discovery's lines are held until then, so the
-    // log's groups stay apart.
-    const held = heldLogger();
+    // largest holdings of the run do not meet), and discovery's lines (but its debug lines) are held
+    // until then, so the log's groups stay apart.
+    const held = heldLogger(log);
     let pushRead = () => {};
     const discovering = discover(held.log, new Promise<void>((resolve) => (pushRead = resolve)));
     await readPush();
     betweenStages();
     pushRead();
     await discovering;
-    await held.replay(log);
+    await held.replay();
   } else {
     // Dagster must name an unnamed instance before the push is read.
     await discover(log);

@@ -64,9 +64,9 @@ describe('a held logger (work that runs beside a logging stage)', () => {
     return { log, lines };
   }
 
-  it('writes nothing until replayed, then every line in order, in its groups', async () => {
+  it('writes debug lines at once and the rest when replayed, in order, in their groups', async () => {
     const { log, lines } = recording();
-    const held = heldLogger();
+    const held = heldLogger(log);
     const result = await held.log.group('Discover', async () => {
       held.log.info('a');
       held.log.debug('b');
@@ -75,14 +75,14 @@ describe('a held logger (work that runs beside a logging stage)', () => {
     held.log.warning('c');
     log.info('meanwhile');
     expect(result).toBe(7);
-    expect(lines).toEqual(['meanwhile']);
-    await held.replay(log);
-    expect(lines).toEqual(['meanwhile', 'group Discover', 'a', 'debug b', 'endgroup', 'warning c']);
+    expect(lines).toEqual(['debug b', 'meanwhile']);
+    await held.replay();
+    expect(lines).toEqual(['debug b', 'meanwhile', 'group Discover', 'a', 'endgroup', 'warning c']);
   });
 
   it('keeps the lines of a group whose work failed', async () => {
     const { log, lines } = recording();
-    const held = heldLogger();
+    const held = heldLogger(log);
     await expect(
       held.log.group('Discover', async () => {
         held.log.info('asked');
@@ -90,7 +90,7 @@ describe('a held logger (work that runs beside a logging stage)', () => {
       }),
     ).rejects.toThrow('refused');
     held.log.info('after');
-    await held.replay(log);
+    await held.replay();
     expect(lines).toEqual(['group Discover', 'asked', 'endgroup', 'after']);
   });
 });
