@@ -74,7 +74,7 @@ describe('a push of one DAG file', () => {
     const sim = await startGitHubSimulator({ repoDir: repo.dir, owner: 'acme', repo: 'airflow-dags', token: 'ghs_simulated' });
     try {
       const api = new GitHubApiRevisions({ token: 'ghs_simulated', baseUrl: sim.url, owner: 'acme', repo: 'airflow-dags' });
-      const fromApi = await readMigration(api, { kind: 'diff', base, head, forced: false, event: 'push' }, [{ name: 'prod', dagsFolders: ['airflow/dags'], airflowMajor: 2, ignoreSyntax: 'regexp' }], () => Promise.resolve({}));
+      const fromApi = await readMigration(api, { kind: 'diff', base, head, forced: false, event: 'push' }, [{ name: 'prod', dagsFolders: ['airflow/dags'], airflowMajor: 2, ignoreSyntax: 'regexp' }], () => ({}));
       expect(seen(fromApi)).toEqual(expected);
     } finally {
       await sim.close();

@@ -27,7 +27,7 @@ export async function readMigration(
   revisions: Revisions,
   range: Exclude<PushRange, { kind: 'skip' }>,
   instances: readonly InstanceFolders[],
-  readOptions: (rev: string, dagsFolders: readonly string[]) => Promise<ReadOptions>,
+  readOptions: (rev: string, dagsFolders: readonly string[]) => ReadOptions,
 ): Promise<MigrationRead | undefined> {
   const [headFolders, baseFolders] = await Promise.all([
     stateFolders(revisions, range.head),
@@ -40,7 +40,7 @@ export async function readMigration(
     const head = await parseAll(revisions, range.head, mine(headFolders));
     const base = range.kind === 'diff' ? await parseAll(revisions, range.base, mine(baseFolders)) : [];
     if (!head.length && !base.length) continue;
-    read.push({ instance: instance.name, head, base, ...(await dagsAtHead(revisions, range.head, instance, head, await readOptions(range.head, instance.dagsFolders))) });
+    read.push({ instance: instance.name, head, base, ...(await dagsAtHead(revisions, range.head, instance, head, readOptions(range.head, instance.dagsFolders))) });
   }
   return { folders: [...headFolders.keys()], instances: read };
 }

@@ -82,10 +82,9 @@ async function describeChanges(instances: readonly NamedInstance[], pushed: Push
     const classified = pushed.instances.find((entry) => entry.name === instance.name);
     if (!classified) continue;
     const range = pushed.range;
-    // Listed only when a file is read: an instance the push does not touch costs nothing.
     const at = {
-      base: once(() => readOptions(range.kind === 'diff' ? range.base : undefined, instance.dagsFolders)),
-      head: once(() => readOptions(range.kind === 'skip' ? undefined : range.head, instance.dagsFolders)),
+      base: readOptions(range.kind === 'diff' ? range.base : undefined, instance.dagsFolders),
+      head: readOptions(range.kind === 'skip' ? undefined : range.head, instance.dagsFolders),
     };
     perInstance.push(await instanceChanges(instance, classified, pushed, problems, at, log));
   }
@@ -119,10 +118,10 @@ async function instanceChanges(
   const sources = new Map<string, string>();
   for (const file of classified.dagFiles) {
     const basePath = file.change.previousPath ?? file.change.path;
-    if (file.before !== null) before.push(await readDagFile(basePath, file.before, await at.base()));
+    if (file.before !== null) before.push(await readDagFile(basePath, file.before, at.base));
     if (file.after !== null) {
       sources.set(file.change.path, file.after);
-      const read = await readDagFile(file.change.path, file.after, await at.head());
+      const read = await readDagFile(file.change.path, file.after, at.head);
       after.push(read);
       collectProblems(read, problems);
     }
@@ -133,24 +132,18 @@ async function instanceChanges(
 }
 
 /** How a DAG file of these DAGs folders is read at a revision: with that revision's helper modules. */
-type ReadOptionsAt = (rev: string | undefined, dagsFolders: readonly string[]) => Promise<ReadOptions>;
+type ReadOptionsAt = (rev: string | undefined, dagsFolders: readonly string[]) => ReadOptions;
 
-/** One read per helper module and revision, shared by every reader of the push. */
+/** One read per helper module and revision, shared by every reader of the push; nothing is read before a file needs it. */
 function readOptionsAt(pushed: PushedChanges): ReadOptionsAt {
   const helpersAt = pushed.revisions ? helperSources(pushed.revisions) : null;
-  return (rev, dagsFolders) => Promise.resolve(helpersAt && rev !== undefined ? { helpers: helpersAt(rev, dagsFolders) } : {});
+  return (rev, dagsFolders) => (helpersAt && rev !== undefined ? { helpers: helpersAt(rev, dagsFolders) } : {});
 }
 
 /** How DAG files are read at each revision of the range: with that revision's helper modules. */
 interface RevisionReads {
-  readonly base: () => Promise<ReadOptions>;
-  readonly head: () => Promise<ReadOptions>;
-}
-
-/** `make()`'s promise, made on the first call. */
-function once<T>(make: () => Promise<T>): () => Promise<T> {
-  let made: Promise<T> | undefined;
-  return () => (made ??= make());
+  readonly base: ReadOptions;
+  readonly head: ReadOptions;
 }
 
 /**
@@ -181,12 +174,12 @@ async function importerChanges(
     if (changedPaths.has(file.change.path) || file.after === null) continue;
     // A cheap text filter before parsing: an importer names the module's last part.
     if (!moduleNames.some((module) => file.after!.includes(lastPart(module)))) continue;
-    reads.push(await readDagFile(file.change.path, file.after, await at.head()));
+    reads.push(await readDagFile(file.change.path, file.after, at.head));
     sources.set(file.change.path, file.after);
   }
   const readBefore = async (path: string): Promise<DagFileRead[]> => {
     const text = await pushed.revisions!.readFile(pushed.range.kind === 'diff' ? pushed.range.base : head, path);
-    return text === null ? [] : [await readDagFile(path, text, await at.base())];
+    return text === null ? [] : [await readDagFile(path, text, at.base)];
   };
   const result: DagChange[] = [];
   const known = new Set(direct.map((change) => change.dagId));
