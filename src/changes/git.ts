@@ -38,9 +38,12 @@ export class GitRevisions implements Revisions {
     // The batch starts while git diffs: every path the diff does not name (an .airflowignore) is
     // looked up from the revisions' root folders, asked for here.
     for (const rev of [base, head]) void this.folder(`${rev}^{tree}`, rev.length / 2).catch(() => undefined);
-    // Two commits given: git compares their trees, whatever lies between.
+    // Two commits given: git compares their trees, whatever lies between. Renames are found (-M):
+    // a moved file's DAGs are read at its old path too. Copies are not (-C): a copy is read as the
+    // new file it is either way, and finding them compared every added file with every changed one,
+    // 23 ms of a 500-file push here.
     const { stdout } = await runGit(
-      ['diff', '--no-ext-diff', '--no-textconv', '--raw', '--no-abbrev', '-z', '-M', '-C', base, head, '--'],
+      ['diff', '--no-ext-diff', '--no-textconv', '--raw', '--no-abbrev', '-z', '-M', base, head, '--'],
       { cwd: this.repoDir },
     );
     const changes = parseRawDiff(splitNul(stdout));
