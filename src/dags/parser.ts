@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import type * as TreeSitter from 'web-tree-sitter';
 import type { Language as TsLanguage, Node as TsNode, Parser as TsParser, Query as TsQuery, Tree as TsTree, TreeCursor } from 'web-tree-sitter';
 import { LastTree } from './reparse.js';
@@ -17,7 +18,7 @@ import { withLateTierUp } from './wasm-tiering.js';
 const require = createRequire(import.meta.url);
 // web-tree-sitter's ESM build breaks inside the ncc ESM bundle (its `import('module')` is
 // rewritten), and ncc does not follow a createRequire'd require. So the build ships its CommonJS
-// build next to dist/index.js with the two .wasm files (scripts/finish-dist.mjs).
+// build next to dist/index.js with the two .wasm files, gzipped (scripts/finish-dist.mjs).
 const RUNTIME = bundled('tree-sitter.cjs') ?? require.resolve('web-tree-sitter');
 
 /** A syntax node, copied out of tree-sitter. `start`/`end` index the source string. */
@@ -88,9 +89,10 @@ function bundled(fileName: string): string | undefined {
   return existsSync(file) ? file : undefined;
 }
 
-/** The bundle ships the WebAssembly next to it; the sources read it from node_modules. */
+/** The bundle ships the WebAssembly gzipped (a third of the size); the sources read it from node_modules. */
 function wasm(fileName: string, packagePath: string): Uint8Array {
-  return readFileSync(bundled(fileName) ?? require.resolve(packagePath));
+  const packed = bundled(`${fileName}.gz`);
+  return packed ? gunzipSync(readFileSync(packed)) : readFileSync(require.resolve(packagePath));
 }
 
 async function load(): Promise<PythonParser> {
