@@ -64,6 +64,8 @@ export interface DagsterFault {
   readonly kind: DagsterFaultKind;
   /** latency: extra delay before the normal answer. */
   readonly ms?: number;
+  /** latency: then answer only once this settles (a test holds an answer until something else happened). */
+  readonly until?: Promise<unknown>;
   /** status: e.g. 500, 502, 503, 401. */
   readonly status?: number;
   /** retry-after: the header value (seconds); the status is 429. */
@@ -118,6 +120,8 @@ export interface DagsterSimulator {
    * instead of racing a timer.
    */
   holdLoads(location: string): () => void;
+  /** Resolves when a request for this operation arrives, before it is answered. */
+  asked(operationName: string): Promise<void>;
   /**
    * A rebuilt image deployed, as a deploy workflow does: LOADING for `reloadMs`, then a new server that
    * fetched Airflow at build time (LOCAL_FILESYSTEM state included) and, on Dagster+, pins the latest
@@ -191,6 +195,7 @@ export async function startDagsterSimulator(options: DagsterSimulatorOptions = {
   const faults: DagsterFault[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const held = new Set<Socket>();
+  const waiters: { readonly operationName: string; readonly arrived: () => void }[] = [];
   let versions = 0;
 
   const after = (ms: number, run: () => void) => {
@@ -514,6 +519,10 @@ export async function startDagsterSimulator(options: DagsterSimulatorOptions = {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const raw = await readBody(req);
     const request = graphqlRequest(raw);
+    for (const waiter of waiters.filter((entry) => entry.operationName === request.operationName)) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.arrived();
+    }
     const record = (status: number, fault?: DagsterFaultKind) => operations.push({ ...request, headers: redact(req.headers), status, fault });
     const send = (status: number, body: string, headers: Record<string, string> = {}) => {
       record(status);
@@ -525,6 +534,7 @@ export async function startDagsterSimulator(options: DagsterSimulatorOptions = {
     if (fault) {
       if (fault.kind === 'latency') {
         await wait(fault.ms ?? 0);
+        await fault.until;
       } else {
         record(answerFault(fault, req, res, held), fault.kind);
         return;
@@ -604,6 +614,9 @@ export async function startDagsterSimulator(options: DagsterSimulatorOptions = {
         if (location.hold === hold) location.hold = undefined;
         release();
       };
+    },
+    asked(operationName) {
+      return new Promise<void>((arrived) => waiters.push({ operationName, arrived }));
     },
     setAirflowSource(name, source, instance) {
       const location = find(name);

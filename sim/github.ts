@@ -68,6 +68,8 @@ export interface Fault {
   readonly status?: number;
   /** Wait this long before answering. */
   readonly delayMs?: number;
+  /** Answer only once this settles: a test holds a request until something else has happened. */
+  readonly until?: Promise<unknown>;
   /** Apply to this many matching requests, then stop (default: every one). */
   readonly times?: number;
 }
@@ -145,6 +147,7 @@ export async function startGitHubSimulator(options: GitHubSimulatorOptions): Pro
     if (fault) {
       fault.remaining--;
       if (fault.fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.fault.delayMs));
+      await fault.fault.until;
       if (fault.fault.status) return new HttpAnswer(fault.fault.status, { message: `simulated fault ${fault.fault.status}` });
     }
     if (options.token !== undefined && !authorized(req.headers.authorization, options.token)) {

@@ -1,6 +1,6 @@
 // The logging the stages need, without tying them to the runner: main.ts backs
 // it with the runner's workflow commands (src/runner.ts), tests with an array.
-import { randomUUID } from 'node:crypto';
+import { unusedToken } from './fence.js';
 
 export interface Logger {
   info(message: string): void;
@@ -33,10 +33,9 @@ const COMMAND_LINE = /(^|[\r\n])[ \t]*(::|##\[)/;
  * multi-line text (a traceback, an error body) could otherwise annotate, mask or stop commands. Such
  * text is fenced with the runner's own stop-commands, under a fresh token the text cannot contain.
  */
-export function inert(text: string, token: () => string = randomUUID): string {
+export function inert(text: string, token?: () => string): string {
   if (!COMMAND_LINE.test(text)) return text;
-  let fence = token();
-  while (text.includes(fence)) fence = token();
+  const fence = unusedToken(text, token);
   return `::stop-commands::${fence}\n${text}\n::${fence}::`;
 }
 

@@ -136,11 +136,16 @@ describe('classifyChanges', () => {
   });
 
   it('gives a copy no before: its source is still there', async () => {
-    const result = await classify(c.a3!, c.a4!, instance(['dags_g']));
-    expect(result.dagFiles).toEqual([
-      { change: { path: 'dags_g/team/keep_copy.py', previousPath: 'dags_g/team/keep_test.py', kind: 'copied' }, before: null, after: DAG('keep_test', '# v2\n') },
-      { change: { path: 'dags_g/team/keep_test.py', kind: 'modified' }, before: DAG('keep_test', '# v2\n'), after: DAG('keep_test', '# v2\n# v3\n') },
+    const modified = { change: { path: 'dags_g/team/keep_test.py', kind: 'modified' as const }, before: DAG('keep_test', '# v2\n'), after: DAG('keep_test', '# v2\n# v3\n') };
+    // git is asked without copy detection: to it the copy is the file it adds.
+    expect((await classify(c.a3!, c.a4!, instance(['dags_g']))).dagFiles).toEqual([
+      { change: { path: 'dags_g/team/keep_copy.py', kind: 'added' }, before: null, after: DAG('keep_test', '# v2\n') },
+      modified,
     ]);
+    // The GitHub API names a copy's source.
+    const copy = { path: 'dags_g/team/keep_copy.py', previousPath: 'dags_g/team/keep_test.py', kind: 'copied' } as const;
+    const fromApi = await classifyChanges([copy, modified.change], revisions, c.a3!, c.a4!, instance(['dags_g']));
+    expect(fromApi.dagFiles).toEqual([{ change: copy, before: null, after: DAG('keep_test', '# v2\n') }, modified]);
   });
 
   it('takes several DAGs folders, each with its own .airflowignore root', async () => {

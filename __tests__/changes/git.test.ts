@@ -67,10 +67,10 @@ describe('GitRevisions on a full clone', () => {
     expect(await revisions.changedFiles(c.c2!, c.merge!)).toEqual([{ path: 'dags/b.py', kind: 'modified' }]);
   });
 
-  it('detects renames and copies', async () => {
+  it('detects renames; a copy is the new file it is', async () => {
     const revisions = new GitRevisions(origin.dir);
     expect(await revisions.changedFiles(c.merge!, c.c3!)).toEqual([
-      { path: 'dags/copy_dst.py', previousPath: 'dags/copy_src.py', kind: 'copied' },
+      { path: 'dags/copy_dst.py', kind: 'added' },
       { path: 'dags/copy_src.py', kind: 'modified' },
       { path: 'dags/renamed.py', previousPath: 'dags/rename_me.py', kind: 'renamed' },
     ]);

@@ -46,6 +46,18 @@ describe('runner I/O', () => {
     expect(parseOutputFile(readFileSync(file, 'utf8'))).toEqual({ result: 'planned', summary: 'one\ntwo' });
   });
 
+  it('ends an output with a delimiter its value does not contain, even when chance first offers one it does', () => {
+    const file = path.join(folder, 'output');
+    writeFileSync(file, '');
+    vi.stubEnv('GITHUB_OUTPUT', file);
+    const draws = [0.5, 0.5];
+    vi.spyOn(Math, 'random').mockImplementation(() => draws.shift() ?? Math.PI - 3);
+    const offeredFirst = `ghadelimiter_${(0.5).toString(36).slice(2).repeat(2)}`;
+    const value = `one\n${offeredFirst}\nforged<<x\ntwo`;
+    setOutput('summary', value);
+    expect(parseOutputFile(readFileSync(file, 'utf8'))).toEqual({ summary: value });
+  });
+
   it('closes a group when its work fails', async () => {
     await expect(group('Read', () => Promise.reject(new Error('no')))).rejects.toThrow('no');
     expect(written.join('')).toBe('::group::Read\n::endgroup::\n');

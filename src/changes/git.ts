@@ -38,9 +38,12 @@ export class GitRevisions implements Revisions {
     // The batch starts while git diffs: every path the diff does not name (an .airflowignore) is
     // looked up from the revisions' root folders, asked for here.
     for (const rev of [base, head]) void this.folder(`${rev}^{tree}`, rev.length / 2).catch(() => undefined);
-    // Two commits given: git compares their trees, whatever lies between.
+    // Two commits given: git compares their trees, whatever lies between. Renames are found (-M):
+    // a moved file's DAGs are read at its old path too. Copies are not (-C): a copy is read as the
+    // new file it is either way, and finding them compared every added file with every changed one,
+    // 23 ms of a 500-file push here.
     const { stdout } = await runGit(
-      ['diff', '--no-ext-diff', '--no-textconv', '--raw', '--no-abbrev', '-z', '-M', '-C', base, head, '--'],
+      ['diff', '--no-ext-diff', '--no-textconv', '--raw', '--no-abbrev', '-z', '-M', base, head, '--'],
       { cwd: this.repoDir },
     );
     const changes = parseRawDiff(splitNul(stdout));
@@ -218,14 +221,18 @@ const FETCH_TIMEOUT_MS = 120_000;
  * Throws GitUnavailable when the clone cannot serve the range.
  */
 export async function prepareGitRange(repoDir: string, range: Exclude<EventRange, { kind: 'skip' }>, log: DebugLog): Promise<CheckRange> {
-  // Each question is a git process of its own: the first ones are asked together.
-  const [repo, hasHead, hasBase, ancestry] = await Promise.all([
+  // Usually both commits are in the clone and base is an ancestor of head: then this one git
+  // process settles the range. It exits 1 for "not an ancestor", both commits being there, and
+  // 128 when a commit is missing or the folder is no clone, which the questions below tell apart.
+  const ancestry = range.kind === 'diff' ? await isAncestor(repoDir, range.base, range.head).catch(() => undefined) : undefined;
+  if (range.kind === 'diff' && ancestry === true) return settled(range, true, false, log);
+  const bothThere = ancestry !== undefined;
+  // Each question is a git process of its own: they are asked together.
+  const [repo, hasHead, hasBase] = await Promise.all([
     LocalRepo.open(repoDir, log),
     // A folder git cannot run in is reported by open(), as GitUnavailable.
-    hasCommit(repoDir, range.head).catch(() => false),
-    range.kind === 'diff' ? hasCommit(repoDir, range.base).catch(() => false) : Promise.resolve(false),
-    // Usually both commits are there: their ancestry is asked now too (again below after a fetch).
-    range.kind === 'diff' ? isAncestor(repoDir, range.base, range.head).catch(() => undefined) : Promise.resolve(undefined),
+    bothThere || hasCommit(repoDir, range.head).catch(() => false),
+    range.kind === 'diff' && (bothThere || hasCommit(repoDir, range.base).catch(() => false)),
   ]);
   switch (range.kind) {
     case 'full':
@@ -238,11 +245,8 @@ export async function prepareGitRange(repoDir: string, range: Exclude<EventRange
         await repo.deepenUntil([range.head], () => repo.has(range.base), DEEPEN_STEPS.slice(0, 2));
       }
       await repo.require(range.base, hasBase);
-      const ancestor = hasHead && hasBase && ancestry !== undefined ? ancestry : await repo.isAncestor(range.base, range.head);
-      // In a shallow clone "not an ancestor" may only mean "history cut off": then the event's word stands.
-      const forced = ancestor ? false : repo.shallow ? range.forced : true;
-      if (forced !== range.forced) log(`git: ${range.base.slice(0, 12)} is ${ancestor ? '' : 'not '}an ancestor of ${range.head.slice(0, 12)}`);
-      return { ...range, forced };
+      const ancestor = ancestry ?? (await repo.isAncestor(range.base, range.head));
+      return settled(range, ancestor, repo.shallow, log);
     }
     case 'merge-base': {
       await repo.require(range.head, hasHead);
@@ -262,6 +266,13 @@ export async function prepareGitRange(repoDir: string, range: Exclude<EventRange
       return { kind: 'diff', base, head: range.head, forced: false, event: range.event };
     }
   }
+}
+
+/** A diff range, forced unless base is an ancestor of head; in a shallow clone "not an ancestor" may only mean "history cut off", and then the event's word stands. */
+function settled(range: Extract<EventRange, { kind: 'diff' }>, ancestor: boolean, shallow: boolean, log: DebugLog): CheckRange {
+  const forced = ancestor ? false : shallow ? range.forced : true;
+  if (forced !== range.forced) log(`git: ${range.base.slice(0, 12)} is ${ancestor ? '' : 'not '}an ancestor of ${range.head.slice(0, 12)}`);
+  return { ...range, forced };
 }
 
 /** The fetches and lookups prepareGitRange needs, on one clone. */
