@@ -1,26 +1,14 @@
 // The changes stage on real git repositories: what a push changes, per Airflow instance.
-import { afterAll, describe, expect, it } from 'vitest';
-import { readChanges, type NamedInstance } from '../../src/stages/changes.js';
-import { createRepo, type GitRepo } from '../../sim/git-repo.js';
-import { pushContext, silentLog, stageConfig } from '../support/changes-stage.js';
+import { describe, expect, it } from 'vitest';
+import { readPush, repositories, stageInstance } from '../support/changes-stage.js';
 
-const repos: GitRepo[] = [];
-afterAll(() => repos.forEach((repo) => repo.remove()));
-
-const log = silentLog;
-const config = stageConfig;
+const newRepo = repositories();
 
 const dag = (id: string, extra = '') => `from airflow import DAG\nfrom airflow.operators.empty import EmptyOperator\n${extra}\nwith DAG("${id}") as dag:\n    EmptyOperator(task_id="only")\n`;
 
-
-function instance(name: string, folder: string, index = 0): NamedInstance {
-  return { index, name, dagsFolders: [folder], ignoreSyntax: 'auto', airflowMajor: 2 };
-}
-
 describe('readChanges', () => {
   it('lists the DAGs of files that import a changed helper module as possibly changed', async () => {
-    const repo = createRepo();
-    repos.push(repo);
+    const repo = newRepo();
     const base = repo.commit('base', {
       'dags/common/__init__.py': '',
       'dags/common/util.py': 'def owner():\n    return "data"\n',
@@ -28,15 +16,14 @@ describe('readChanges', () => {
       'dags/standalone.py': dag('standalone'),
     });
     const head = repo.commit('change the helper', { 'dags/common/util.py': 'def owner():\n    return "platform"\n' });
-    const stage = await readChanges(config, pushContext(repo, base, head), [instance('prod', 'dags')], log);
+    const stage = await readPush(repo, base, head, [stageInstance('dags')]);
     expect(stage.report.dags).toEqual([
       expect.objectContaining({ dagId: 'uses_util', kind: 'unchanged', file: 'dags/uses_util.py', via: { module: 'common.util' } }),
     ]);
   });
 
   it('reads importers with the helper modules of each revision: a helper change modifies their shape', async () => {
-    const repo = createRepo();
-    repos.push(repo);
+    const repo = newRepo();
     const importer = [
       'from airflow import DAG',
       'from common.tasks import checks',
@@ -55,7 +42,7 @@ describe('readChanges', () => {
       'dags/quality.py': importer,
     });
     const head = repo.commit('rename a check', { 'dags/common/tasks.py': checks('["rows", "freshness"]') });
-    const stage = await readChanges(config, pushContext(repo, base, head), [instance('prod', 'dags')], log);
+    const stage = await readPush(repo, base, head, [stageInstance('dags')]);
     expect(stage.report.dags).toEqual([
       expect.objectContaining({
         dagId: 'quality',
@@ -72,11 +59,10 @@ describe('readChanges', () => {
   });
 
   it('keeps each Airflow instance to its own DAGs folder', async () => {
-    const repo = createRepo();
-    repos.push(repo);
+    const repo = newRepo();
     const base = repo.commit('base', { 'team_a/a.py': dag('a'), 'team_b/b.py': dag('b') });
     const head = repo.commit('edit both', { 'team_a/a2.py': dag('a2'), 'team_b/b.py': null });
-    const stage = await readChanges(config, pushContext(repo, base, head), [instance('alpha', 'team_a'), instance('beta', 'team_b', 1)], log);
+    const stage = await readPush(repo, base, head, [stageInstance('team_a', 'alpha'), stageInstance('team_b', 'beta', 1)]);
     expect(stage.report.dags.map((change) => [change.instance, change.dagId, change.kind])).toEqual([
       ['alpha', 'a2', 'added'],
       ['beta', 'b', 'removed'],
@@ -85,11 +71,10 @@ describe('readChanges', () => {
   });
 
   it('reports a syntax error in a pushed DAG file with its line, and what could still be read', async () => {
-    const repo = createRepo();
-    repos.push(repo);
+    const repo = newRepo();
     const base = repo.commit('base', { 'dags/etl.py': dag('etl') });
     const head = repo.commit('break it', { 'dags/etl.py': `${dag('etl')}\ndef broken(:\n    pass\n` });
-    const stage = await readChanges(config, pushContext(repo, base, head), [instance('prod', 'dags')], log);
+    const stage = await readPush(repo, base, head, [stageInstance('dags')]);
     expect(stage.report.syntaxErrors).toEqual([expect.objectContaining({ file: 'dags/etl.py', line: 7 })]);
     expect(stage.report.dags).toEqual([expect.objectContaining({ dagId: 'etl', partial: true })]);
   });

@@ -1,29 +1,19 @@
 // What a one-file push still finds without listing the repository (issue 16): the helper modules a
 // pushed DAG file imports, and dagster-airlift's proxied_state folders, on real git repositories.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startGitHubSimulator } from '../../sim/github.js';
-import { createRepo, type GitRepo } from '../../sim/git-repo.js';
-import { pushContext, silentLog, stageConfig } from '../support/changes-stage.js';
+import { readPush, repositories, stageInstance } from '../support/changes-stage.js';
 import { GitHubApiRevisions } from '../../src/github/revisions-api.js';
 import { readMigration } from '../../src/migration/index.js';
-import { readChanges, type NamedInstance } from '../../src/stages/changes.js';
 
-const repos: GitRepo[] = [];
-afterAll(() => repos.forEach((repo) => repo.remove()));
-
-const log = silentLog;
-const config = stageConfig;
-
-
-const instance = (folder: string): NamedInstance => ({ index: 0, name: 'prod', dagsFolders: [folder], ignoreSyntax: 'auto', airflowMajor: 2 });
+const newRepo = repositories();
 
 const etl = (extra: string) =>
   ['from airflow import DAG', 'from airflow.operators.empty import EmptyOperator', 'from shared.steps import build', 'from names import DAG_ID', '', 'with DAG(DAG_ID) as dag:', `    ${extra}`, ''].join('\n');
 
 describe('a push of one DAG file', () => {
   it('follows its imports into helper modules the push did not touch, first sys.path root first', async () => {
-    const repo = createRepo();
-    repos.push(repo);
+    const repo = newRepo();
     const base = repo.commit('base', {
       'plugins/shared/__init__.py': '',
       'plugins/shared/steps.py': 'from airflow.operators.empty import EmptyOperator\n\ndef build():\n    extract = EmptyOperator(task_id="extract")\n    load = EmptyOperator(task_id="load")\n    extract >> load\n    return load\n',
@@ -33,7 +23,7 @@ describe('a push of one DAG file', () => {
       'dags/etl.py': etl('build()'),
     });
     const head = repo.commit('publish', { 'dags/etl.py': etl('build() >> EmptyOperator(task_id="publish")') });
-    const stage = await readChanges(config, pushContext(repo, base, head), [instance('dags')], log);
+    const stage = await readPush(repo, base, head, [stageInstance('dags')]);
     expect(stage.report.dags).toEqual([
       expect.objectContaining({ dagId: 'orders', kind: 'modified', file: 'dags/etl.py', tasksAdded: ['publish'], tasksRemoved: [], edgesAdded: [['load', 'publish']], partial: false }),
     ]);
@@ -41,8 +31,7 @@ describe('a push of one DAG file', () => {
   });
 
   it('finds proxied_state folders inside and beside the DAGs folder at head and base, from git and from the GitHub API alike', async () => {
-    const repo = createRepo();
-    repos.push(repo);
+    const repo = newRepo();
     const state = 'tasks:\n  - id: extract\n    proxied: true\n';
     const base = repo.commit('base', {
       'airflow/dags/etl.py': 'from airflow import DAG\nfrom airflow.operators.empty import EmptyOperator\n\nwith DAG("etl") as dag:\n    EmptyOperator(task_id="extract")\n',
@@ -57,7 +46,7 @@ describe('a push of one DAG file', () => {
       'airflow/dags/etl.py': 'from airflow import DAG\nfrom airflow.operators.empty import EmptyOperator\n\nwith DAG("etl") as dag:\n    EmptyOperator(task_id="extract") >> EmptyOperator(task_id="load")\n',
       'airflow/proxied_state/gone.yaml': null,
     });
-    const stage = await readChanges(config, pushContext(repo, base, head), [instance('airflow/dags')], log);
+    const stage = await readPush(repo, base, head, [stageInstance('airflow/dags')]);
     const expected = {
       // Every folder at head, served or not, as the report names them.
       folders: ['airflow/dags/proxied_state', 'airflow/proxied_state', 'elsewhere/proxied_state'],

@@ -34,7 +34,9 @@ export function foldersNamedIn(files: ReadonlyMap<string, unknown>, name: string
   for (const path of files.keys()) {
     const folder = path.slice(0, Math.max(path.lastIndexOf('/'), 0));
     if (folder.slice(folder.lastIndexOf('/') + 1) !== name) continue;
-    folders.set(folder, [...(folders.get(folder) ?? []), path]);
+    const files = folders.get(folder);
+    if (files) files.push(path);
+    else folders.set(folder, [path]);
   }
   return folders;
 }

@@ -31,12 +31,24 @@ const MAX_MODULES = 32;
 const MAX_BYTES = 2 * 1024 * 1024;
 
 /**
- * Parsed helpers by path, per repository revision: many DAG files import the same helpers, and
- * each is parsed once. Their trees live until the parser is released (after the changes stage).
+ * Per repository revision (helper source): each helper parsed, by path, as many DAG files import the
+ * same helpers (their trees live until the parser is released, after the changes stage); and each
+ * module name's file (null: not the repository's), as every DAG file imports airflow.
  */
-const parsedHelpers = new WeakMap<HelperSource, Map<string, HelperModule | null>>();
-/** Module name → its file (null: not the repository's), per revision: every DAG file imports airflow. */
-const modulePaths = new WeakMap<HelperSource, Map<string, Promise<string | null>>>();
+interface RevisionCache {
+  readonly parsed: Map<string, HelperModule | null>;
+  readonly paths: Map<string, Promise<string | null>>;
+}
+const caches = new WeakMap<HelperSource, RevisionCache>();
+
+function cacheOf(helpers: HelperSource): RevisionCache {
+  let cache = caches.get(helpers);
+  if (!cache) {
+    cache = { parsed: new Map(), paths: new Map() };
+    caches.set(helpers, cache);
+  }
+  return cache;
+}
 
 /**
  * The helper modules `entry` reaches through imports, by dotted name, parsed. Imports that are
@@ -73,11 +85,7 @@ export async function loadHelpers(
 }
 
 async function parseHelper(parser: PythonParser, helpers: HelperSource, path: string, deadline: number): Promise<HelperModule | null> {
-  let cache = parsedHelpers.get(helpers);
-  if (!cache) {
-    cache = new Map();
-    parsedHelpers.set(helpers, cache);
-  }
+  const cache = cacheOf(helpers).parsed;
   const cached = cache.get(path);
   if (cached !== undefined) return cached;
   const source = await helpers.read(path);
@@ -102,11 +110,7 @@ export function absoluteName(imported: string, own: string, isPackage: boolean):
 
 /** The file a dotted module name is on the first root that has it, or null. */
 function modulePath(name: string, helpers: HelperSource): Promise<string | null> {
-  let paths = modulePaths.get(helpers);
-  if (!paths) {
-    paths = new Map();
-    modulePaths.set(helpers, paths);
-  }
+  const { paths } = cacheOf(helpers);
   let path = paths.get(name);
   if (!path) {
     path = firstFile(name, helpers);
